@@ -1,0 +1,66 @@
+"""The one way a view reaches a review: membership is checked on the server before anything else, and
+anyone who is not a member gets 404, so not even the existence of a review or a URL is disclosed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+
+from review.models import Record, Review
+from review.rules import membership_for
+
+
+def get_review_for_user(request: HttpRequest, review_slug: str, *, perm: str | None = None) -> Review:
+    """The review named by the slug, if the user is a member (else 404) holding `perm` (else 403)."""
+    review = Review.objects.filter(slug=review_slug).first()
+    if review is None or not request.user.is_authenticated:
+        raise Http404("No such review.")
+    membership = membership_for(request.user, review)
+    if membership is None:
+        raise Http404("No such review.")
+    if perm is not None and not request.user.has_perm(perm, review):
+        raise PermissionDenied("Your role in this review does not allow this.")
+    request.membership = membership  # type: ignore[attr-defined]
+    return review
+
+
+def review_view(
+    *, methods: Iterable[str] = ("GET",), perm: str | None = None, write_perm: str | None = None
+) -> Callable:
+    """Decorate a view taking `(request, review, **kwargs)`. In order: log-in, membership (404),
+    HTTP method (405), `perm` for every request and `write_perm` for POST (403)."""
+    allowed = {m.upper() for m in methods}
+    if "GET" in allowed:
+        allowed.add("HEAD")
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @login_required
+        def wrapper(request: HttpRequest, review_slug: str, **kwargs) -> HttpResponse:
+            review = get_review_for_user(request, review_slug)
+            if request.method not in allowed:
+                return HttpResponseNotAllowed(sorted(allowed))
+            needed = perm or (write_perm if request.method == "POST" else None)
+            if needed and not request.user.has_perm(needed, review):
+                raise PermissionDenied("Your role in this review does not allow this.")
+            return view(request, review, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def get_record(review: Review, record_id: int) -> Record:
+    record = (
+        Record.objects.for_review(review)
+        .filter(pk=record_id)
+        .select_related("search", "duplicate_of", "study")
+        .first()
+    )
+    if record is None:
+        raise Http404("No such record in this review.")
+    return record

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from review.models import ExclusionReason, Membership, Record, Review, Search, Study
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Review)
+class ReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "slug", "created_at"]
+    search_fields = ["title", "slug"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Record)
+class RecordAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "review", "title", "year", "doi", "pmid", "duplicate_of"]
+    list_filter = ["review"]
+    search_fields = ["title", "doi", "pmid"]
+    raw_id_fields = ["duplicate_of", "study", "search"]
+
+
+@admin.register(Search)
+class SearchAdmin(SimpleHistoryAdmin):
+    list_display = ["source_name", "kind", "review", "date_searched", "created_at"]
+    list_filter = ["kind"]
+
+
+admin.site.register(Study, SimpleHistoryAdmin)
+admin.site.register(ExclusionReason, SimpleHistoryAdmin)
+admin.site.register(Membership, SimpleHistoryAdmin)

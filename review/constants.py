@@ -1,0 +1,32 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    REVIEWER = "reviewer", "Reviewer"
+    ADJUDICATOR = "adjudicator", "Adjudicator"
+    VIEWER = "viewer", "Viewer"
+
+
+class SourceKind(models.TextChoices):
+    # PRISMA 2020 reports databases and registers in one column and other methods in another.
+    DATABASE = "database", "Database"
+    REGISTER = "register", "Register"
+    OTHER = "other", "Other method"
+
+
+class Stage(models.TextChoices):
+    TITLE_ABSTRACT = "title_abstract", "Title and abstract"
+    FULL_TEXT = "full_text", "Full text"
+
+
+DEFAULT_EXCLUSION_REASONS = [
+    "Wrong population",
+    "Wrong intervention",
+    "Wrong comparator",
+    "Wrong outcomes",
+    "Wrong study design",
+    "Not a primary study (review, editorial, commentary)",
+    "Conference abstract only",
+    "Duplicate report not caught earlier",
+]

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from review.constants import Role
+from review.models import Review
+
+User = get_user_model()
+
+REVIEW_FIELDS = [
+    "title",
+    "question",
+    "population",
+    "intervention",
+    "comparator",
+    "outcomes",
+    "inclusion_criteria",
+    "exclusion_criteria",
+    "reviewers_per_record_title_abstract",
+    "reviewers_per_record_full_text",
+    "reviewers_per_study_extraction",
+    "maybe_counts_as_include",
+    "reviewers_resolve_conflicts",
+    "inclusion_keywords",
+    "exclusion_keywords",
+]
+
+
+class ReviewForm(forms.ModelForm):
+    exclusion_reasons = forms.CharField(
+        label="Full-text exclusion reasons",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text="One reason per line, in the order reviewers should see them.",
+    )
+
+    class Meta:
+        model = Review
+        fields = REVIEW_FIELDS
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in [
+                "question",
+                "population",
+                "intervention",
+                "comparator",
+                "outcomes",
+                "inclusion_criteria",
+                "exclusion_criteria",
+                "inclusion_keywords",
+                "exclusion_keywords",
+            ]
+        }
+
+    def exclusion_reason_labels(self) -> list[str]:
+        return [
+            line.strip()
+            for line in self.cleaned_data.get("exclusion_reasons", "").splitlines()
+            if line.strip()
+        ]
+
+
+class ReviewCreateForm(ReviewForm):
+    class Meta(ReviewForm.Meta):
+        fields = ["slug", *REVIEW_FIELDS]
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.REVIEWER)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise forms.ValidationError(f"There is no active user called “{username}”.")
+        return user
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        choices=[(r.value, r.label) for r in Role if r != Role.VIEWER],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A member with no role is a viewer (read only).",
+    )

@@ -1,0 +1,29 @@
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from review import services
+
+
+class Command(BaseCommand):
+    help = "Create a review owned by an existing user."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="short name used in addresses, e.g. ketamine-2026")
+        parser.add_argument("--title", required=True)
+        parser.add_argument("--owner", required=True, help="username of the owner")
+        parser.add_argument("--reviewers-per-record", type=int, default=2, choices=[1, 2, 3])
+
+    def handle(self, *args, slug, title, owner, reviewers_per_record, **options):
+        user = get_user_model().objects.filter(username=owner).first()
+        if user is None:
+            raise CommandError(f"No user called “{owner}”.")
+        try:
+            review = services.create_review(
+                slug=slug, title=title, owner=user, reviewers_per_record=reviewers_per_record
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
+        self.stdout.write(
+            self.style.SUCCESS(f"Created review “{review.title}” ({review.slug}), owned by {owner}.")
+        )

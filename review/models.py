@@ -1,0 +1,263 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from review.constants import Role, SourceKind, Stage
+from review.managers import (
+    MembershipQuerySet,
+    RecordQuerySet,
+    ReviewQuerySet,
+    SearchQuerySet,
+    StudyQuerySet,
+)
+
+REVIEWERS_PER_RECORD = [MinValueValidator(1), MaxValueValidator(3)]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class Review(models.Model):
+    slug = models.SlugField(max_length=80, unique=True, help_text="Short name used in addresses.")
+    title = models.CharField(max_length=300)
+    question = models.TextField(blank=True, help_text="The review question.")
+    population = models.TextField(blank=True)
+    intervention = models.TextField(blank=True)
+    comparator = models.TextField(blank=True)
+    outcomes = models.TextField(blank=True)
+    inclusion_criteria = models.TextField(blank=True)
+    exclusion_criteria = models.TextField(blank=True)
+
+    reviewers_per_record_title_abstract = models.PositiveSmallIntegerField(
+        "independent reviewers per record (title/abstract)", default=2, validators=REVIEWERS_PER_RECORD
+    )
+    reviewers_per_record_full_text = models.PositiveSmallIntegerField(
+        "independent reviewers per record (full text)", default=2, validators=REVIEWERS_PER_RECORD
+    )
+    reviewers_per_study_extraction = models.PositiveSmallIntegerField(
+        "independent extractors per study", default=2, validators=REVIEWERS_PER_RECORD
+    )
+    maybe_counts_as_include = models.BooleanField(
+        "count “maybe” as include in agreement statistics",
+        default=True,
+        help_text="How a “maybe” vote counts when computing agreement (Cohen's and Fleiss' kappa).",
+    )
+    reviewers_resolve_conflicts = models.BooleanField(
+        "reviewers resolve their own conflicts",
+        default=False,
+        help_text="When on, the reviewers in a conflict may settle it themselves instead of an adjudicator.",
+    )
+    inclusion_keywords = models.TextField(
+        blank=True, help_text="One word or phrase per line; highlighted in green while screening."
+    )
+    exclusion_keywords = models.TextField(
+        blank=True, help_text="One word or phrase per line; highlighted in red while screening."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("review:dashboard", kwargs={"review_slug": self.slug})
+
+    def reviewers_per_record(self, stage: str) -> int:
+        if stage == Stage.FULL_TEXT:
+            return self.reviewers_per_record_full_text
+        return self.reviewers_per_record_title_abstract
+
+    @property
+    def inclusion_keyword_list(self) -> list[str]:
+        return _lines(self.inclusion_keywords)
+
+    @property
+    def exclusion_keyword_list(self) -> list[str]:
+        return _lines(self.exclusion_keywords)
+
+
+class ExclusionReason(models.Model):
+    """A reason for excluding a report at full text; chosen from the review's own list."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="exclusion_reasons")
+    label = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(
+        default=True, help_text="Retired reasons stay on the votes that used them but are no longer offered."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["review", "label"], name="unique_exclusion_reason")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Membership(models.Model):
+    """A user's place in a review's team. A member with no role flag is a viewer (read only)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    is_owner = models.BooleanField("owner", default=False)
+    is_reviewer = models.BooleanField("reviewer", default=False)
+    is_adjudicator = models.BooleanField("adjudicator", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [models.UniqueConstraint(fields=["review", "user"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.review}"
+
+    @property
+    def roles(self) -> list[str]:
+        roles = [
+            role
+            for role, held in (
+                (Role.OWNER, self.is_owner),
+                (Role.REVIEWER, self.is_reviewer),
+                (Role.ADJUDICATOR, self.is_adjudicator),
+            )
+            if held
+        ]
+        return roles or [Role.VIEWER]
+
+    @property
+    def can_write(self) -> bool:
+        return self.is_owner or self.is_reviewer or self.is_adjudicator
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+def search_upload_path(search: Search, filename: str) -> str:
+    return f"reviews/{search.review_id}/searches/{filename}"
+
+
+class Search(models.Model):
+    """One search of one source; each import of a file of records is a search (PRISMA counts per source)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="searches")
+    source_name = models.CharField(
+        max_length=200, help_text="PubMed, Embase, ClinicalTrials.gov, citation searching…"
+    )
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.DATABASE)
+    date_searched = models.DateField(null=True, blank=True)
+    query = models.TextField(blank=True, help_text="The search strategy as run.")
+    file = models.FileField(upload_to=search_upload_path, blank=True, max_length=500)
+    file_name = models.CharField(max_length=300, blank=True, help_text="The name of the file as uploaded.")
+    file_format = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = SearchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "searches"
+
+    def __str__(self) -> str:
+        return f"{self.source_name} ({self.get_kind_display()})"
+
+
+class Study(models.Model):
+    """A study groups one or more reports (records); extraction and risk of bias are per study."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="studies")
+    label = models.CharField(max_length=200, help_text="How the team names the study, e.g. “Williams 2018”.")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = StudyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["label", "id"]
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Record(models.Model):
+    """A bibliographic record as a search exported it. Records are never deleted: a duplicate points to
+    the record it duplicates, so PRISMA can count what was identified and what was removed."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records")
+    search = models.ForeignKey(
+        Search, on_delete=models.PROTECT, related_name="records", null=True, blank=True
+    )
+
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True, help_text="Author names as exported, in order.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    journal = models.CharField(max_length=500, blank=True)
+    volume = models.CharField(max_length=50, blank=True)
+    issue = models.CharField(max_length=50, blank=True)
+    pages = models.CharField(max_length=50, blank=True)
+    doi = models.CharField("DOI", max_length=300, blank=True)
+    pmid = models.CharField("PMID", max_length=20, blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    language = models.CharField(max_length=50, blank=True)
+    raw_entry = models.TextField(blank=True, help_text="The entry exactly as it appeared in the source file.")
+
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    study = models.ForeignKey(Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # The raw entry never changes; keeping it out of the history keeps that table small.
+    history = HistoricalRecords(excluded_fields=["raw_entry"])
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The screening queue and record list: a review's unique records in id order.
+            models.Index(fields=["review", "duplicate_of", "id"], name="record_review_unique_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_citation}: {self.title[:80]}"
+
+    @property
+    def first_author(self) -> str:
+        return self.authors[0] if self.authors else ""
+
+    @property
+    def short_citation(self) -> str:
+        """“Williams 2018”, the way reviewers name a record."""
+        family = self.first_author.split(",")[0].strip() if self.first_author else "Anon."
+        return f"{family} {self.year}" if self.year else family
+
+    @property
+    def is_duplicate(self) -> bool:
+        return self.duplicate_of_id is not None

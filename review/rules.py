@@ -1,0 +1,57 @@
+"""Role predicates for a review. Permissions are checked against the review object: `user.has_perm(
+"review.screen", review)`. Membership is looked up once per review instance and cached on it."""
+
+from __future__ import annotations
+
+import rules
+
+from review.models import Membership, Review
+
+
+def membership_for(user, review: Review) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    cache = review.__dict__.setdefault("_membership_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = Membership.objects.filter(review=review, user=user).first()
+    return cache[user.pk]
+
+
+@rules.predicate
+def is_member(user, review: Review) -> bool:
+    return membership_for(user, review) is not None
+
+
+@rules.predicate
+def is_owner(user, review: Review) -> bool:
+    m = membership_for(user, review)
+    return bool(m and m.is_owner)
+
+
+@rules.predicate
+def is_reviewer(user, review: Review) -> bool:
+    m = membership_for(user, review)
+    return bool(m and m.is_reviewer)
+
+
+@rules.predicate
+def is_adjudicator(user, review: Review) -> bool:
+    m = membership_for(user, review)
+    return bool(m and m.is_adjudicator)
+
+
+@rules.predicate
+def can_write(user, review: Review) -> bool:
+    m = membership_for(user, review)
+    return bool(m and m.can_write)
+
+
+rules.add_perm("review.view_review", is_member)
+rules.add_perm("review.change_review", is_owner)
+rules.add_perm("review.manage_team", is_owner)
+rules.add_perm("review.import_records", is_owner | is_reviewer)
+rules.add_perm("review.resolve_duplicates", is_owner | is_reviewer)
+rules.add_perm("review.manage_studies", is_owner | is_reviewer | is_adjudicator)
+rules.add_perm("review.screen", is_reviewer)
+rules.add_perm("review.adjudicate", is_adjudicator | is_owner)
+rules.add_perm("review.write", can_write)

@@ -1,0 +1,103 @@
+"""Business rules for reviews and their teams. Views and commands call these; they never write models
+directly."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from review.constants import DEFAULT_EXCLUSION_REASONS, Role
+from review.models import ExclusionReason, Membership, Review
+
+User = get_user_model()
+
+
+@transaction.atomic
+def create_review(*, slug: str, title: str, owner, reviewers_per_record: int = 2, **fields) -> Review:
+    """A new review with its owner and the default list of full-text exclusion reasons."""
+    if Review.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A review with the short name “{slug}” already exists."})
+    fields.setdefault("reviewers_per_record_title_abstract", reviewers_per_record)
+    fields.setdefault("reviewers_per_record_full_text", reviewers_per_record)
+    review = Review(slug=slug, title=title, created_by=owner, **fields)
+    review.full_clean()
+    review.save()
+    Membership.objects.create(review=review, user=owner, is_owner=True)
+    set_exclusion_reasons(review=review, labels=DEFAULT_EXCLUSION_REASONS)
+    return review
+
+
+@transaction.atomic
+def set_exclusion_reasons(*, review: Review, labels: list[str]) -> None:
+    """Make the review's active reasons exactly `labels`, in that order. Reasons dropped from the list are
+    retired, not deleted, so votes that cite them keep their reason."""
+    wanted = []
+    for label in labels:
+        label = label.strip()
+        if label and label.casefold() not in {w.casefold() for w in wanted}:
+            wanted.append(label)
+    existing = {
+        r.label.casefold(): r for r in ExclusionReason.objects.select_for_update().filter(review=review)
+    }
+    for position, label in enumerate(wanted):
+        reason = existing.pop(label.casefold(), None)
+        if reason is None:
+            ExclusionReason.objects.create(review=review, label=label, position=position)
+        elif (reason.label, reason.position, reason.is_active) != (label, position, True):
+            reason.label, reason.position, reason.is_active = label, position, True
+            reason.save()
+    for reason in existing.values():
+        if reason.is_active:
+            reason.is_active = False
+            reason.save()
+
+
+ROLE_FIELDS = {Role.OWNER: "is_owner", Role.REVIEWER: "is_reviewer", Role.ADJUDICATOR: "is_adjudicator"}
+
+
+@transaction.atomic
+def add_member(*, review: Review, user, role: str) -> Membership:
+    """Give `user` a role in the review, keeping any roles they already hold. Viewer only ensures membership."""
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role “{role}”; choose one of {', '.join(Role.values)}.")
+    membership, _ = Membership.objects.select_for_update().get_or_create(review=review, user=user)
+    if role in ROLE_FIELDS and not getattr(membership, ROLE_FIELDS[role]):
+        setattr(membership, ROLE_FIELDS[role], True)
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def set_roles(*, membership: Membership, roles: set[str]) -> Membership:
+    """Replace a member's roles. Refuses to leave the review without an owner."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.is_owner and Role.OWNER not in roles:
+        _ensure_another_owner(membership)
+    changed = False
+    for role, field in ROLE_FIELDS.items():
+        held = role in roles
+        if getattr(membership, field) != held:
+            setattr(membership, field, held)
+            changed = True
+    if changed:
+        membership.save()
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership) -> None:
+    """Take a member off the team (also how a member leaves). The last owner cannot go."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.is_owner:
+        _ensure_another_owner(membership)
+    membership.delete()
+
+
+def _ensure_another_owner(membership: Membership) -> None:
+    # Lock every owner row so two owners cannot remove each other at the same moment.
+    owners = list(
+        Membership.objects.select_for_update().filter(review_id=membership.review_id, is_owner=True)
+    )
+    if not any(o.pk != membership.pk for o in owners):
+        raise ValidationError("A review needs at least one owner: make someone else an owner first.")

@@ -1,0 +1,85 @@
+"""Shared personas: an owner, two reviewers, an adjudicator, a viewer and an outsider, around one review."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The manifest storage needs collectstatic; tests and live_server serve the source files.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str, **extra):
+        return django_user_model.objects.create_user(username=username, password=PASSWORD, **extra)
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user("owner", first_name="Olive", last_name="Owner")
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user("reviewer")
+
+
+@pytest.fixture
+def reviewer2(make_user):
+    return make_user("reviewer2")
+
+
+@pytest.fixture
+def adjudicator(make_user):
+    return make_user("adjudicator")
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user("viewer")
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("outsider")
+
+
+@pytest.fixture
+def review(owner, reviewer, reviewer2, adjudicator, viewer):
+    from review import services
+
+    review = services.create_review(slug="ketamine", title="Ketamine for depression", owner=owner)
+    services.add_member(review=review, user=reviewer, role="reviewer")
+    services.add_member(review=review, user=reviewer2, role="reviewer")
+    services.add_member(review=review, user=adjudicator, role="adjudicator")
+    services.add_member(review=review, user=viewer, role="viewer")
+    return review
+
+
+@pytest.fixture
+def client_for(client):
+    """A fresh logged-in test client for a user: `client_for(reviewer)`."""
+    from django.test import Client
+
+    def make(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make
