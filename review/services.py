@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from review.constants import DEFAULT_EXCLUSION_REASONS, Role
-from review.models import ExclusionReason, Membership, Review
+from review.models import ExclusionReason, Membership, Record, Review, Study
 
 User = get_user_model()
 
@@ -101,3 +101,16 @@ def _ensure_another_owner(membership: Membership) -> None:
     )
     if not any(o.pk != membership.pk for o in owners):
         raise ValidationError("A review needs at least one owner: make someone else an owner first.")
+
+
+@transaction.atomic
+def ensure_study_for_report(*, record) -> Study:
+    """A report included at full text belongs to a study; by default its own, named like “Williams 2018”.
+    Called by screening when a record's final full-text decision is include. Idempotent."""
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if record.study_id is not None:
+        return record.study
+    study = Study.objects.create(review_id=record.review_id, label=record.short_citation)
+    record.study = study
+    record.save(update_fields=["study"])
+    return study

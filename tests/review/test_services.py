@@ -68,3 +68,16 @@ def test_changes_keep_history_with_who(review, owner):
         "Ketamine for depression",
         "Renamed",
     ]
+
+
+@pytest.mark.django_db
+def test_each_included_report_gets_its_own_study_once(review):
+    from review.models import Record
+
+    record = Record.objects.create(
+        review=review, title="Naltrexone and ketamine", authors=["Williams, Nolan R."], year=2018
+    )
+    study = services.ensure_study_for_report(record=record)
+    assert study.label == "Williams 2018"
+    assert services.ensure_study_for_report(record=record) == study
+    assert list(study.reports.all()) == [record]
