@@ -30,3 +30,26 @@ DEFAULT_EXCLUSION_REASONS = [
     "Conference abstract only",
     "Duplicate report not caught earlier",
 ]
+
+
+class ImportFormat(models.TextChoices):
+    AUTO = "auto", "Detect from the content"
+    RIS = "ris", "RIS"
+    MEDLINE = "medline", "PubMed MEDLINE (.nbib/.txt)"
+    BIBTEX = "bibtex", "BibTeX"
+    ENDNOTE = "endnote", "EndNote XML"
+    CSV = "csv", "CSV or tab-delimited (with a column mapping)"
+
+
+class ImportStatus(models.TextChoices):
+    NEEDS_MAPPING = "needs_mapping", "Waiting for the column mapping"
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class DuplicateStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a person"
+    MERGED = "merged", "Merged"
+    REJECTED = "rejected", "Not duplicates"

@@ -6,7 +6,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from review.constants import Role, SourceKind, Stage
+from review.constants import DuplicateStatus, ImportFormat, ImportStatus, Role, SourceKind, Stage
 from review.managers import (
     MembershipQuerySet,
     RecordQuerySet,
@@ -228,6 +228,15 @@ class Record(models.Model):
     language = models.CharField(max_length=50, blank=True)
     raw_entry = models.TextField(blank=True, help_text="The entry exactly as it appeared in the source file.")
 
+    # Match keys for de-duplication, computed once at import (review/normalise.py); what is shown above
+    # stays exactly as exported.
+    doi_key = models.CharField(max_length=300, blank=True, editable=False)
+    pmid_key = models.CharField(max_length=20, blank=True, editable=False)
+    title_key = models.TextField(blank=True, editable=False)
+    author_key = models.CharField(
+        max_length=200, blank=True, editable=False, help_text="First author's family name, normalised."
+    )
+
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
     )
@@ -243,6 +252,10 @@ class Record(models.Model):
         indexes = [
             # The screening queue and record list: a review's unique records in id order.
             models.Index(fields=["review", "duplicate_of", "id"], name="record_review_unique_idx"),
+            # Exact de-duplication and the record list's search: "this review's records with this DOI".
+            models.Index(fields=["review", "doi_key"], name="record_review_doi_idx"),
+            # The same for PubMed identifiers: "this review's records with this PMID".
+            models.Index(fields=["review", "pmid_key"], name="record_review_pmid_idx"),
         ]
 
     def __str__(self) -> str:
@@ -261,3 +274,87 @@ class Record(models.Model):
     @property
     def is_duplicate(self) -> bool:
         return self.duplicate_of_id is not None
+
+
+class DuplicatePair(models.Model):
+    """Two records that may report the same thing: `record` would point to `original`. Sure matches are
+    merged at import and kept here as MERGED (decided by nobody: the reason says why); probable ones wait
+    as PENDING until a person confirms or rejects them. Undoing a merge sets the pair to REJECTED."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="duplicate_pairs")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="duplicate_pairs")
+    original = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
+    search = models.ForeignKey(
+        Search,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The import that found it.",
+    )
+    reason = models.CharField(max_length=200)
+    score = models.FloatField(default=0, help_text="Title similarity, 0 to 100.")
+    status = models.CharField(max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["record", "original"], name="unique_duplicate_pair")]
+        indexes = [
+            # The duplicates queue: "this review's pairs waiting for a person, oldest first".
+            models.Index(fields=["review", "status", "id"], name="duplicate_pair_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.record_id} ~ #{self.original_id} ({self.get_status_display()})"
+
+
+def import_upload_path(job: ImportJob, filename: str) -> str:
+    return f"reviews/{job.review_id}/imports/{filename}"
+
+
+class ImportJob(models.Model):
+    """One upload on its way to becoming a Search: the background task reports its progress here and
+    the upload page polls it."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to=import_upload_path, max_length=500)
+    file_name = models.CharField(max_length=300)
+    source_name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.DATABASE)
+    date_searched = models.DateField(null=True, blank=True)
+    query = models.TextField(blank=True)
+    file_format = models.CharField(max_length=20, choices=ImportFormat.choices, default=ImportFormat.AUTO)
+    column_mapping = models.JSONField(default=dict, blank=True, help_text="Record field to CSV column.")
+
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    stage = models.CharField(max_length=200, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    parsed = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    duplicates_merged = models.PositiveIntegerField(default=0)
+    duplicates_queued = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    search = models.ForeignKey(Search, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ImportStatus.DONE, ImportStatus.FAILED}

@@ -1,55 +1,202 @@
 """Importing search exports into a review. One module per format; this package's entry point turns a
-file into a Search and its Records inside one transaction (a file that fails imports nothing)."""
+file into a Search and its Records inside one transaction (a file that fails imports nothing), and
+finds duplicates within the file and against the whole review on the way.
+
+Record creation is audited by its Search (who, when, the file as uploaded): records are written with
+`bulk_create`, which writes no history rows, because 100,000 history rows would double the import for
+nothing the Search does not already say. Merges found at import are kept as DuplicatePair rows (why,
+how alike, which import); every later merge and unmerge by a person leaves history rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from review.importers import ris
-from review.models import Record, Review, Search
+from review.constants import DuplicateStatus, ImportFormat, SourceKind
+from review.dedupe import Keys, find_duplicates
+from review.importers import bibtex, delimited, endnote, medline, ris
+from review.importers.common import ImportFormatError, decode_text
+from review.importers.detect import detect_format
+from review.models import DuplicatePair, Record, Review, Search
+from review.normalise import match_keys
+
+__all__ = ["ImportFormatError", "ImportResult", "import_search_file", "parse_file"]
+
+BATCH_SIZE = 2000
+Progress = Callable[[str, int], None]
+
+PARSERS = {
+    ImportFormat.RIS: ris.parse,
+    ImportFormat.MEDLINE: medline.parse,
+    ImportFormat.BIBTEX: bibtex.parse,
+    ImportFormat.ENDNOTE: endnote.parse,
+}
 
 
 @dataclass
 class ImportResult:
     search: Search | None = None
+    file_format: str = ""
     parsed: int = 0
     imported: int = 0
     duplicates_merged: int = 0
     duplicates_queued: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("search")
+        data.pop("file_format")
+        return data
 
-@transaction.atomic
+
+def _no_progress(stage: str, percent: int) -> None:
+    return None
+
+
+def parse_file(
+    *, data: bytes, file_name: str, file_format: str = ImportFormat.AUTO, column_mapping: dict | None = None
+) -> tuple[str, list[dict]]:
+    """(format, entries) for an uploaded file, or ImportFormatError naming file, line or entry and problem."""
+    if len(data) > settings.MAX_UPLOAD_BYTES:
+        raise ImportFormatError(
+            f"{file_name}: {len(data):,} bytes is over the limit of {settings.MAX_UPLOAD_BYTES:,} bytes."
+        )
+    text = decode_text(data, file_name=file_name)
+    if file_format in ("", ImportFormat.AUTO):
+        file_format = detect_format(text, file_name=file_name)
+    if file_format == ImportFormat.CSV:
+        entries = delimited.parse(text, file_name=file_name, mapping=column_mapping)
+    elif file_format in PARSERS:
+        entries = PARSERS[file_format](text, file_name=file_name)
+    else:
+        raise ImportFormatError(f"{file_name}: unknown format “{file_format}”.")
+    for number, item in enumerate(entries, 1):
+        if not item["title"]:
+            raise ImportFormatError(f"{file_name}, line {item['line']}: entry {number} has no title.")
+    return file_format, entries
+
+
 def import_search_file(
     *,
     review: Review,
     data: bytes,
     file_name: str,
     source_name: str,
-    kind: str,
+    kind: str = SourceKind.DATABASE,
     user=None,
     date_searched: date | None = None,
     query: str = "",
+    file_format: str = ImportFormat.AUTO,
+    column_mapping: dict | None = None,
+    progress: Progress = _no_progress,
 ) -> ImportResult:
-    entries = ris.parse(data, file_name=file_name)
+    """Parse, de-duplicate and save one search export. Raises ImportFormatError and saves nothing when
+    the file is bad. `progress(stage, percent)` is told how far it got before the final transaction."""
+    if kind not in SourceKind.values:
+        raise ImportFormatError(
+            f"{file_name}: unknown source kind “{kind}”; use one of {', '.join(SourceKind.values)}."
+        )
+    if not source_name.strip():
+        raise ImportFormatError(f"{file_name}: a source name (PubMed, Embase…) is needed.")
+    progress("Reading the file", 5)
+    file_format, entries = parse_file(
+        data=data, file_name=file_name, file_format=file_format, column_mapping=column_mapping
+    )
+    progress(f"Read {len(entries):,} records; matching duplicates and saving", 50)
+    for item in entries:
+        del item["line"]
+        item.update(
+            match_keys(title=item["title"], authors=item["authors"], doi=item["doi"], pmid=item["pmid"])
+        )
+    with transaction.atomic():
+        # One import at a time per review, so two files cannot both miss each other's duplicates.
+        Review.objects.select_for_update().get(pk=review.pk)
+        result = _save(
+            review=review,
+            entries=entries,
+            data=data,
+            file_name=file_name,
+            file_format=file_format,
+            source_name=source_name,
+            kind=kind,
+            user=user,
+            date_searched=date_searched,
+            query=query,
+        )
+    progress("Done", 100)
+    return result
+
+
+def _save(
+    *, review: Review, entries: list[dict], data: bytes, file_name: str, file_format: str, **search_fields
+):
+    user = search_fields.pop("user")
     search = Search(
         review=review,
-        source_name=source_name,
-        kind=kind,
-        date_searched=date_searched,
-        query=query,
         file_name=Path(file_name).name,
-        file_format="ris",
+        file_format=file_format,
         created_by=user,
+        **search_fields,
     )
     search.file.save(Path(file_name).name, ContentFile(data), save=False)
     search.save()
-    records = [Record(review=review, search=search, **entry) for entry in entries]
-    for record in records:
-        record.save()
-    return ImportResult(search=search, parsed=len(entries), imported=len(records))
+
+    existing = list(
+        Record.objects.for_review(review)
+        .order_by("id")
+        .values_list("id", "duplicate_of_id", "doi_key", "pmid_key", "title_key", "author_key", "year")
+    )
+    position = {row[0]: i for i, row in enumerate(existing)}
+    roots = [position.get(row[1], i) if row[1] else i for i, row in enumerate(existing)]
+    keys = [Keys(doi, pmid, title, author, year) for _id, _dup, doi, pmid, title, author, year in existing]
+    keys += [Keys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries]
+    matches = find_duplicates(keys, first_new=len(existing), roots=roots)
+    first_new = len(existing)
+
+    records = [Record(review=review, search=search, **e) for e in entries]
+    ids: list[int | None] = [row[0] for row in existing] + [None] * len(records)
+    sure = {m.record: m for m in matches if m.sure}
+    # Originals first so that duplicates can point at their ids; a duplicate's original is always a
+    # record that is not itself a duplicate.
+    originals = [i for i in range(len(records)) if first_new + i not in sure]
+    for start in range(0, len(originals), BATCH_SIZE):
+        batch = [records[i] for i in originals[start : start + BATCH_SIZE]]
+        Record.objects.bulk_create(batch)
+    for i in originals:
+        ids[first_new + i] = records[i].pk
+    duplicates = sorted(sure)
+    for index in duplicates:
+        records[index - first_new].duplicate_of_id = ids[sure[index].original]
+    for start in range(0, len(duplicates), BATCH_SIZE):
+        Record.objects.bulk_create([records[i - first_new] for i in duplicates[start : start + BATCH_SIZE]])
+    for index in duplicates:
+        ids[index] = records[index - first_new].pk
+
+    pairs = [
+        DuplicatePair(
+            review=review,
+            record_id=ids[m.record],
+            original_id=ids[m.original],
+            search=search,
+            reason=m.reason,
+            score=round(m.score, 1),
+            status=DuplicateStatus.MERGED if m.sure else DuplicateStatus.PENDING,
+        )
+        for m in matches
+    ]
+    DuplicatePair.objects.bulk_create(pairs, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    return ImportResult(
+        search=search,
+        file_format=file_format,
+        parsed=len(entries),
+        imported=len(records),
+        duplicates_merged=len(sure),
+        duplicates_queued=sum(1 for m in matches if not m.sure),
+    )

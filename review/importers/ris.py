@@ -1,4 +1,7 @@
-"""RIS, with the tag variants real exporters write. rispy parses; this module maps its fields."""
+"""RIS, with the tag variants real exporters write (Ovid, EBSCO, Scopus, Zotero, EndNote, PubMed):
+TI/T1 title; AU/A1 (A2 when nothing else) authors; AB/N2 abstract; T2/JF/JO/JA/J2 journal; PY/Y1/DA
+year; DO doi (or a doi.org UR); UR; KW; SN; AN (a PubMed id when the database is MEDLINE/PubMed).
+rispy parses; this module checks entry boundaries (so a truncated file is caught) and maps fields."""
 
 from __future__ import annotations
 
@@ -6,45 +9,84 @@ import re
 
 import rispy
 
+from review.importers.common import ImportFormatError, entry, first, pmid_from_accession, year_from
 
-class ImportFormatError(ValueError):
-    pass
-
-
-def _first(entry: dict, *keys: str) -> str:
-    for key in keys:
-        value = entry.get(key)
-        if isinstance(value, list):
-            value = value[0] if value else ""
-        if value:
-            return str(value).strip()
-    return ""
+_TY = re.compile(r"^TY\s{1,2}-")
+_ER = re.compile(r"^ER\s{1,2}-")
 
 
-def _year(value: str) -> int | None:
-    match = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", value or "")
-    return int(match.group(1)) if match else None
+def _boundaries(lines: list[str], file_name: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = None
+    for n, line in enumerate(lines, 1):
+        if line[:2] == "TY" and _TY.match(line):
+            if start is not None:
+                raise ImportFormatError(
+                    f"{file_name}, line {n}: a new entry starts before entry {len(spans) + 1} "
+                    f"(line {start}) ended with an ER line."
+                )
+            start = n
+        elif line[:2] == "ER" and _ER.match(line):
+            if start is None:
+                raise ImportFormatError(f"{file_name}, line {n}: an ER line with no TY line before it.")
+            spans.append((start, n))
+            start = None
+    if start is not None:
+        raise ImportFormatError(
+            f"{file_name}, line {start}: entry {len(spans) + 1} has no ER line; the file looks truncated."
+        )
+    return spans
 
 
-def parse(data: bytes, *, file_name: str) -> list[dict]:
-    text = data.decode("utf-8-sig")
+def parse(text: str, *, file_name: str) -> list[dict]:
+    lines = text.splitlines()
+    spans = _boundaries(lines, file_name)
+    if not spans:
+        raise ImportFormatError(f"{file_name}: no RIS entries (TY … ER) found.")
     try:
-        entries = rispy.loads(text, skip_unknown_tags=True)
+        parsed = rispy.loads(text, skip_unknown_tags=True, enforce_list_tags=False)
     except Exception as error:  # rispy raises plain IOError/ValueError for broken files
         raise ImportFormatError(f"{file_name}: not a readable RIS file ({error}).") from error
+    if len(parsed) != len(spans):
+        raise ImportFormatError(
+            f"{file_name}: found {len(spans)} entries (TY … ER) but could read only {len(parsed)}."
+        )
     records = []
-    for entry in entries:
-        authors = entry.get("authors") or entry.get("first_authors") or []
+    for (start, end), item in zip(spans, parsed, strict=True):
+        authors = item.get("authors") or item.get("first_authors") or item.get("secondary_authors") or []
+        urls = item.get("urls") or []
+        if isinstance(urls, str):
+            urls = [urls]
+        doi = first(item, "doi") or next((u for u in urls if "doi.org/10." in u), "")
+        database = f"{first(item, 'name_of_database')} {first(item, 'database_provider')}".lower()
+        pmid = ""
+        if "medline" in database or "pubmed" in database:
+            pmid = pmid_from_accession(first(item, "accession_number"))
+        start_page, end_page = first(item, "start_page"), first(item, "end_page")
         records.append(
-            {
-                "title": _first(entry, "title", "primary_title"),
-                "abstract": _first(entry, "abstract", "notes_abstract"),
-                "authors": [a.strip() for a in authors if a.strip()],
-                "year": _year(_first(entry, "year", "publication_year", "date")),
-                "journal": _first(entry, "journal_name", "secondary_title", "alternate_title1"),
-                "doi": _first(entry, "doi"),
-                "keywords": [k.strip() for k in entry.get("keywords", []) if k.strip()],
-                "raw_entry": rispy.dumps([entry]).strip(),
-            }
+            entry(
+                line=start,
+                title=first(item, "title", "primary_title", "translated_title", "short_title"),
+                abstract=first(item, "abstract", "notes_abstract"),
+                authors=authors,
+                year=year_from(first(item, "year", "publication_year", "date")),
+                journal=first(
+                    item,
+                    "secondary_title",
+                    "alternate_title3",
+                    "journal_name",
+                    "alternate_title2",
+                    "alternate_title1",
+                ),
+                volume=first(item, "volume"),
+                issue=first(item, "number"),
+                pages=f"{start_page}-{end_page}" if start_page and end_page else start_page,
+                doi=doi,
+                pmid=pmid,
+                keywords=item.get("keywords"),
+                url=urls[0] if urls else "",
+                language=first(item, "language"),
+                raw_entry="\n".join(lines[start - 1 : end]),
+            )
         )
     return records

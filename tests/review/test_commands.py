@@ -46,6 +46,10 @@ def test_load_demo_twice_duplicates_nothing(capsys):
     review = Review.objects.get(slug=DEMO_SLUG)
     assert Search.objects.filter(review=review).count() == 2
     assert Record.objects.filter(review=review).count() == 13
+    # The Embase copy of Tiger 2020 has the same DOI as the MEDLINE one (written as a doi.org link).
+    duplicates = Record.objects.filter(review=review, duplicate_of__isnull=False)
+    assert [(d.search.source_name, d.short_citation) for d in duplicates] == [("Embase (Ovid)", "Tiger 2020")]
+    assert duplicates[0].duplicate_of.search.source_name == "MEDLINE (Ovid)"
     roles = {m.user.username: m.roles for m in review.memberships.select_related("user")}
     assert roles == {
         "olivia": ["owner"],
