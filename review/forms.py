@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from review.constants import Role
+from review.constants import ImportFormat, Role, SourceKind
+from review.importers import delimited
 from review.models import Review
 
 User = get_user_model()
@@ -85,3 +87,47 @@ class RolesForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="A member with no role is a viewer (read only).",
     )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        help_text="RIS, PubMed MEDLINE (.nbib/.txt), BibTeX, EndNote XML, CSV or tab-delimited."
+    )
+    source_name = forms.CharField(
+        max_length=200, help_text="PubMed, Embase (Ovid), ClinicalTrials.gov, citation searching…"
+    )
+    kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.DATABASE)
+    date_searched = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    query = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="The search as run."
+    )
+    file_format = forms.ChoiceField(
+        label="Format", choices=ImportFormat.choices, initial=ImportFormat.AUTO, required=False
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"{upload.name}: {upload.size:,} bytes is over the limit of {settings.MAX_UPLOAD_BYTES:,} bytes."
+            )
+        return upload
+
+
+class ColumnMappingForm(forms.Form):
+    """One select per record field, offering the file's columns."""
+
+    def __init__(self, *args, columns: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not in this file —"), *((c, c) for c in columns)]
+        for field, label in delimited.FIELDS:
+            self.fields[field] = forms.ChoiceField(label=label, choices=choices, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("title"):
+            self.add_error("title", "Choose the column that holds the title.")
+        return cleaned
+
+    def mapping(self) -> dict[str, str]:
+        return {field: column for field, column in self.cleaned_data.items() if column}

@@ -17,4 +17,18 @@ urlpatterns = [
     ),
     path("reviews/<slug:review_slug>/records/", views.record_list, name="records"),
     path("reviews/<slug:review_slug>/records/<int:record_id>/", views.record_detail, name="record"),
+    path("reviews/<slug:review_slug>/imports/", views.imports, name="imports"),
+    path("reviews/<slug:review_slug>/imports/<int:job_id>/", views.import_job, name="import_job"),
+    path(
+        "reviews/<slug:review_slug>/imports/<int:job_id>/columns/",
+        views.import_columns,
+        name="import_columns",
+    ),
+    path("reviews/<slug:review_slug>/duplicates/", views.duplicate_queue, name="duplicates"),
+    path("reviews/<slug:review_slug>/duplicates/<int:pair_id>/", views.duplicate_pair, name="duplicate_pair"),
+    path(
+        "reviews/<slug:review_slug>/records/<int:record_id>/unmerge/",
+        views.record_unmerge,
+        name="record_unmerge",
+    ),
 ]

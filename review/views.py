@@ -5,15 +5,26 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from review import services
+from review import duplicates, services
 from review.access import get_record, review_view
-from review.forms import AddMemberForm, ReviewCreateForm, ReviewForm, RolesForm
-from review.models import Membership, Record, Review
+from review.constants import DuplicateStatus, ImportFormat, ImportStatus
+from review.forms import (
+    AddMemberForm,
+    ColumnMappingForm,
+    ImportUploadForm,
+    ReviewCreateForm,
+    ReviewForm,
+    RolesForm,
+)
+from review.importers import ImportFormatError, delimited, jobs
+from review.importers.common import decode_text
+from review.importers.detect import detect_format
+from review.models import DuplicatePair, ImportJob, Membership, Record, Review, Search
 from review.reporting import dashboard_summary
 
 
@@ -181,5 +192,185 @@ def record_detail(request: HttpRequest, review: Review, record_id: int) -> HttpR
     return render(
         request,
         "review/record_detail.html",
-        {"review": review, "record": record, "history": history, "duplicates": record.duplicates.all()},
+        {
+            "review": review,
+            "record": record,
+            "history": history,
+            "duplicates": record.duplicates.all(),
+            "can_resolve": request.user.has_perm("review.resolve_duplicates", review),
+        },
     )
+
+
+# Importing search results ------------------------------------------------------------------------
+
+
+@review_view(methods=["GET", "POST"], write_perm="review.import_records")
+def imports(request: HttpRequest, review: Review) -> HttpResponse:
+    can_import = request.user.has_perm("review.import_records", review)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            text = decode_text(data, file_name=upload.name)
+            file_format = form.cleaned_data["file_format"] or ImportFormat.AUTO
+            if file_format == ImportFormat.AUTO:
+                file_format = detect_format(text, file_name=upload.name)
+        except ImportFormatError as error:
+            form.add_error("file", str(error))
+        else:
+            job = jobs.create_job(
+                review=review,
+                user=request.user,
+                data=data,
+                file_name=upload.name,
+                source_name=form.cleaned_data["source_name"],
+                kind=form.cleaned_data["kind"],
+                date_searched=form.cleaned_data["date_searched"],
+                query=form.cleaned_data["query"],
+                file_format=file_format,
+            )
+            if job.status == ImportStatus.NEEDS_MAPPING:
+                return redirect("review:import_columns", review_slug=review.slug, job_id=job.pk)
+            return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
+    searches = Search.objects.for_review(review).annotate(
+        record_count=Count("records"),
+        duplicate_count=Count("records", filter=Q(records__duplicate_of__isnull=False)),
+    )
+    recent_jobs = ImportJob.objects.filter(review=review).select_related("created_by")[:10]
+    return render(
+        request,
+        "review/imports.html",
+        {"review": review, "form": form, "can_import": can_import, "searches": searches, "jobs": recent_jobs},
+        status=400 if form.errors else 200,
+    )
+
+
+def _job(review: Review, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(review=review, pk=job_id).select_related("search").first()
+    if job is None:
+        raise Http404("No such import in this review.")
+    return job
+
+
+@review_view()
+def import_job(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
+    job = _job(review, job_id)
+    template = (
+        "review/import_job.html#progress" if request.headers.get("HX-Request") else "review/import_job.html"
+    )
+    return render(request, template, {"review": review, "job": job})
+
+
+@review_view(methods=["GET", "POST"], write_perm="review.import_records")
+def import_columns(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
+    job = _job(review, job_id)
+    if job.status != ImportStatus.NEEDS_MAPPING:
+        return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
+    with job.file.open("rb") as handle:
+        text = decode_text(handle.read(), file_name=job.file_name)
+    columns = delimited.read_header(text)
+    preset = request.GET.get("preset", "")
+    if preset in delimited.PRESETS:
+        mapping = {f: c for f, c in delimited.PRESETS[preset]["mapping"].items() if c in columns}
+    else:
+        preset, mapping = delimited.propose_mapping(columns)
+    form = ColumnMappingForm(request.POST or None, columns=columns, initial=mapping)
+    if request.method == "POST" and form.is_valid():
+        try:
+            jobs.set_mapping(job=job, mapping=form.mapping())
+        except ImportFormatError as error:
+            messages.error(request, str(error))
+        return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
+    sample = delimited.sample_rows(text, limit=3)
+    return render(
+        request,
+        "review/import_columns.html",
+        {
+            "review": review,
+            "job": job,
+            "form": form,
+            "columns": columns,
+            "sample": sample,
+            "preset": delimited.PRESETS.get(preset, {}).get("label", ""),
+            "presets": delimited.PRESETS,
+        },
+    )
+
+
+# De-duplication ----------------------------------------------------------------------------------
+
+
+@review_view()
+def duplicate_queue(request: HttpRequest, review: Review) -> HttpResponse:
+    pairs = (
+        DuplicatePair.objects.filter(review=review, status=DuplicateStatus.PENDING)
+        .select_related("record__search", "original__search")
+        .order_by("id")
+    )
+    page = Paginator(pairs, 50).get_page(request.GET.get("page"))
+    merged = DuplicatePair.objects.filter(review=review, status=DuplicateStatus.MERGED).count()
+    return render(request, "review/duplicate_queue.html", {"review": review, "page": page, "merged": merged})
+
+
+def _pair(review: Review, pair_id: int) -> DuplicatePair:
+    pair = (
+        DuplicatePair.objects.filter(review=review, pk=pair_id)
+        .select_related("record__search", "original__search", "decided_by")
+        .first()
+    )
+    if pair is None:
+        raise Http404("No such pair in this review.")
+    return pair
+
+
+@review_view(methods=["GET", "POST"], write_perm="review.resolve_duplicates")
+def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpResponse:
+    pair = _pair(review, pair_id)
+    if request.method == "POST":
+        decision = request.POST.get("decision")
+        try:
+            if decision == "confirm":
+                kept = duplicates.confirm_pair(pair=pair, user=request.user)
+                messages.success(request, f"Merged: #{pair.record_id} is now a duplicate of #{kept.pk}.")
+            elif decision == "reject":
+                duplicates.reject_pair(pair=pair, user=request.user)
+                messages.success(
+                    request, f"Kept apart: #{pair.record_id} and #{pair.original_id} both go to screening."
+                )
+            else:
+                messages.error(request, "Choose “Duplicates” or “Not duplicates”.")
+                return redirect("review:duplicate_pair", review_slug=review.slug, pair_id=pair.pk)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("review:duplicate_pair", review_slug=review.slug, pair_id=pair.pk)
+        following = (
+            DuplicatePair.objects.filter(review=review, status=DuplicateStatus.PENDING).order_by("id").first()
+        )
+        if following is not None:
+            return redirect("review:duplicate_pair", review_slug=review.slug, pair_id=following.pk)
+        return redirect("review:duplicates", review_slug=review.slug)
+    return render(
+        request,
+        "review/duplicate_pair.html",
+        {
+            "review": review,
+            "pair": pair,
+            "rows": duplicates.compare(pair.record, pair.original),
+            "can_resolve": request.user.has_perm("review.resolve_duplicates", review),
+            "history": pair.history.select_related("history_user").order_by("-history_date")[:20],
+        },
+    )
+
+
+@review_view(methods=["POST"], perm="review.resolve_duplicates")
+def record_unmerge(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
+    record = get_record(review, record_id)
+    try:
+        duplicates.unmerge(record=record, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Merge undone: #{record.pk} goes to screening again.")
+    return redirect("review:record", review_slug=review.slug, record_id=record.pk)

@@ -208,3 +208,16 @@ def parse(text: str, *, file_name: str, mapping: dict[str, str] | None = None) -
     if not records:
         raise ImportFormatError(f"{file_name}: a header but no rows of records.")
     return records
+
+
+def sample_rows(text: str, *, limit: int) -> list[list[str]]:
+    """The first rows after the header, cut short, to help choose columns."""
+    header_line = text.split("\n", 1)[0].lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=_delimiter(header_line))
+    next(reader, None)
+    rows = []
+    for row in reader:
+        if len(rows) >= limit:
+            break
+        rows.append([cell[:80] for cell in row])
+    return rows
