@@ -139,7 +139,7 @@ def find_duplicates(
             continue
         if len(members) == 2:
             a, b = members
-            if new != [b]:
+            if b < first_new or merged[b]:
                 continue
             scores = [[fuzz.ratio(keys[b].title, keys[a].title)]]
             new, members = [b], [a]

@@ -12,6 +12,7 @@ _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNOREC
 _MARKUP = re.compile(r"<[^>]{0,200}>")
 _LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
+_NOT_WORD_ASCII = re.compile(r"[^a-z0-9]+")
 _INITIALS = re.compile(r"^[A-Z]{1,3}$")
 
 
@@ -32,6 +33,9 @@ def pmid_key(value: str) -> str:
 
 def _fold(value: str) -> str:
     # Diacritics off (Müller -> muller), case folded, everything that is not a letter or digit a space.
+    # Most titles are ASCII; they skip the Unicode decomposition, which is the slow part.
+    if value.isascii():
+        return _NOT_WORD_ASCII.sub(" ", value.lower()).strip()
     value = unicodedata.normalize("NFKD", value)
     value = "".join(c for c in value if not unicodedata.combining(c))
     return " ".join(_NOT_WORD.sub(" ", value.casefold()).split())
@@ -39,8 +43,13 @@ def _fold(value: str) -> str:
 
 def title_key(value: str) -> str:
     """Case, punctuation, diacritics, HTML and LaTeX markup do not count."""
-    value = html.unescape(_MARKUP.sub(" ", value or ""))
-    value = _LATEX_COMMAND.sub("", value)
+    value = value or ""
+    if "<" in value:
+        value = _MARKUP.sub(" ", value)
+    if "&" in value:
+        value = html.unescape(value)
+    if "\\" in value:
+        value = _LATEX_COMMAND.sub("", value)
     return _fold(value)
 
 

@@ -11,36 +11,38 @@ import rispy
 
 from review.importers.common import ImportFormatError, entry, first, pmid_from_accession, year_from
 
-_TY = re.compile(r"^TY\s{1,2}-")
-_ER = re.compile(r"^ER\s{1,2}-")
+_BOUNDARY = re.compile(r"^(TY|ER)\s{1,2}-[^\n]*", re.MULTILINE)
 
 
-def _boundaries(lines: list[str], file_name: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
+def _boundaries(text: str, file_name: str) -> list[tuple[int, int, int]]:
+    """(line, start offset, end offset) of each TY … ER entry; a regex scan, so 100,000 entries are cheap."""
+    spans: list[tuple[int, int, int]] = []
+    line, offset = 1, 0
     start = None
-    for n, line in enumerate(lines, 1):
-        if line[:2] == "TY" and _TY.match(line):
+    for match in _BOUNDARY.finditer(text):
+        line += text.count("\n", offset, match.start())
+        offset = match.start()
+        if match.group(1) == "TY":
             if start is not None:
                 raise ImportFormatError(
-                    f"{file_name}, line {n}: a new entry starts before entry {len(spans) + 1} "
-                    f"(line {start}) ended with an ER line."
+                    f"{file_name}, line {line}: a new entry starts before entry {len(spans) + 1} "
+                    f"(line {start[0]}) ended with an ER line."
                 )
-            start = n
-        elif line[:2] == "ER" and _ER.match(line):
+            start = (line, match.start())
+        else:
             if start is None:
-                raise ImportFormatError(f"{file_name}, line {n}: an ER line with no TY line before it.")
-            spans.append((start, n))
+                raise ImportFormatError(f"{file_name}, line {line}: an ER line with no TY line before it.")
+            spans.append((start[0], start[1], match.end()))
             start = None
     if start is not None:
         raise ImportFormatError(
-            f"{file_name}, line {start}: entry {len(spans) + 1} has no ER line; the file looks truncated."
+            f"{file_name}, line {start[0]}: entry {len(spans) + 1} has no ER line; the file looks truncated."
         )
     return spans
 
 
 def parse(text: str, *, file_name: str) -> list[dict]:
-    lines = text.splitlines()
-    spans = _boundaries(lines, file_name)
+    spans = _boundaries(text, file_name)
     if not spans:
         raise ImportFormatError(f"{file_name}: no RIS entries (TY … ER) found.")
     try:
@@ -52,7 +54,7 @@ def parse(text: str, *, file_name: str) -> list[dict]:
             f"{file_name}: found {len(spans)} entries (TY … ER) but could read only {len(parsed)}."
         )
     records = []
-    for (start, end), item in zip(spans, parsed, strict=True):
+    for (line, start, end), item in zip(spans, parsed, strict=True):
         authors = item.get("authors") or item.get("first_authors") or item.get("secondary_authors") or []
         urls = item.get("urls") or []
         if isinstance(urls, str):
@@ -65,7 +67,7 @@ def parse(text: str, *, file_name: str) -> list[dict]:
         start_page, end_page = first(item, "start_page"), first(item, "end_page")
         records.append(
             entry(
-                line=start,
+                line=line,
                 title=first(item, "title", "primary_title", "translated_title", "short_title"),
                 abstract=first(item, "abstract", "notes_abstract"),
                 authors=authors,
@@ -86,7 +88,7 @@ def parse(text: str, *, file_name: str) -> list[dict]:
                 keywords=item.get("keywords"),
                 url=urls[0] if urls else "",
                 language=first(item, "language"),
-                raw_entry="\n".join(lines[start - 1 : end]),
+                raw_entry=text[start:end].replace("\r\n", "\n"),
             )
         )
     return records
