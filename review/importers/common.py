@@ -19,6 +19,7 @@ FIELD_LIMITS = {
 }
 URL_LIMIT = 2000
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
 _MAGIC = {
     b"%PDF": "a PDF document",
@@ -50,18 +51,31 @@ def decode_text(data: bytes, *, file_name: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        best = from_bytes(data[:1_000_000]).best()
-        if best is None or best.encoding.startswith("utf_16") or best.encoding.startswith("utf_32"):
-            raise ImportFormatError(
-                f"{file_name}: the bytes are not text in any encoding Concord knows; is it really a search export?"
-            ) from None
-        try:
-            text = data.decode(best.encoding)
-        except UnicodeDecodeError as error:
-            raise ImportFormatError(f"{file_name}: the bytes are not text ({error}).") from None
-    if "\x00" in text[:100_000]:
-        raise ImportFormatError(f"{file_name}: the file holds binary data (NUL bytes), not text.")
+        text = _legacy_code_page(data, file_name=file_name)
+    if _CONTROL.search(text[:100_000]):
+        raise ImportFormatError(f"{file_name}: the file holds binary data (control bytes), not text.")
     return text
+
+
+def _legacy_code_page(data: bytes, *, file_name: str) -> str:
+    # Exports that are not UTF-8 are nearly always Windows-1252 (EndNote, older Ovid and EBSCO on
+    # Windows), and guessing from a short file often picks a DOS code page instead; so try it first.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if not _CONTROL.search(text[:100_000]):
+            return text
+    best = from_bytes(data[:1_000_000]).best()
+    if best is None or best.encoding.startswith("utf_16") or best.encoding.startswith("utf_32"):
+        raise ImportFormatError(
+            f"{file_name}: the bytes are not text in any encoding Concord knows; is it really a search export?"
+        ) from None
+    try:
+        return data.decode(best.encoding)
+    except UnicodeDecodeError as error:
+        raise ImportFormatError(f"{file_name}: the bytes are not text ({error}).") from None
 
 
 def year_from(value: object) -> int | None:

@@ -14,12 +14,15 @@ from review.importers.common import ImportFormatError, entry, first, year_from
 _PMID = re.compile(r"^PMID-", re.MULTILINE)
 
 
+_DOI = re.compile(r"(10\.\S+)\s*\[doi\]")
+
+
 def _doi(item: dict) -> str:
-    for value in [
-        *(item.get("LID") if isinstance(item.get("LID"), list) else [item.get("LID") or ""])
-    ] + list(item.get("AID") or []):
-        if value.endswith("[doi]"):
-            return value.removesuffix("[doi]").strip()
+    # LID and AID may repeat ("159" then "10.1038/… [doi]"); Bio.Medline joins repeated LIDs with a space.
+    for value in (item.get("LID"), item.get("AID")):
+        for text in value if isinstance(value, list) else [value or ""]:
+            if match := _DOI.search(text):
+                return match.group(1)
     return ""
 
 

@@ -59,7 +59,7 @@ def parse(text: str, *, file_name: str) -> list[dict]:
         urls = item.get("urls") or []
         if isinstance(urls, str):
             urls = [urls]
-        doi = first(item, "doi") or next((u for u in urls if "doi.org/10." in u), "")
+        doi = first(item, "doi") or next((u.split("doi.org/", 1)[1] for u in urls if "doi.org/10." in u), "")
         database = f"{first(item, 'name_of_database')} {first(item, 'database_provider')}".lower()
         pmid = ""
         if "medline" in database or "pubmed" in database:
