@@ -54,7 +54,8 @@ def parse(text: str, *, file_name: str) -> list[dict]:
             f"{file_name}: found {len(spans)} entries (TY … ER) but could read only {len(parsed)}."
         )
     records = []
-    for (line, start, end), item in zip(spans, parsed, strict=True):
+    for index, (line, start, end) in enumerate(spans):
+        item, parsed[index] = parsed[index], None  # let rispy's dicts go as their records are built
         authors = item.get("authors") or item.get("first_authors") or item.get("secondary_authors") or []
         urls = item.get("urls") or []
         if isinstance(urls, str):
