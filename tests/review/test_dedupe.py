@@ -104,12 +104,16 @@ def test_short_titles_are_never_merged_without_a_person():
     assert [(m.sure, m.record) for m in matches] == [(False, 1)]
 
 
-RIS = """TY  - JOUR
-AU  - Williams, Nolan R.
-TI  - Attenuation of antidepressant effects of ketamine by opioid receptor antagonism
-PY  - {year}
-ER  - 
-"""
+RIS = "\n".join(
+    [
+        "TY  - JOUR",
+        "AU  - Williams, Nolan R.",
+        "TI  - Attenuation of antidepressant effects of ketamine by opioid receptor antagonism",
+        "PY  - {year}",
+        "ER  - ",
+        "",
+    ]
+)
 
 
 @pytest.fixture
