@@ -111,7 +111,19 @@ def test_csv_goes_through_the_column_step(
     assert Record.objects.filter(journal="").count() == 2  # only the mapped columns were read
 
 
-WORDS = "ketamine naltrexone serotonin opioid glutamate cortex imaging infusion anhedonia sleep trial".split()
+WORDS = [
+    "ketamine",
+    "naltrexone",
+    "serotonin",
+    "opioid",
+    "glutamate",
+    "cortex",
+    "imaging",
+    "infusion",
+    "anhedonia",
+    "sleep",
+    "trial",
+]
 
 
 def make_probable_pairs(review, n: int) -> None:
