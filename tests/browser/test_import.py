@@ -1,0 +1,87 @@
+"""Upload a search export, watch a real background worker import it, resolve the probable duplicate it
+found. The worker is django-tasks-db's own, run in a thread against the test database."""
+
+from __future__ import annotations
+
+import threading
+
+from django.db import connection
+from playwright.sync_api import Page, expect
+
+# Williams 2018 again, as another database dates it (a year far off: a person must decide), and a new record.
+EXPORT = "\n".join(
+    [
+        "TY  - JOUR",
+        "AU  - Williams, N. R.",
+        "TI  - Attenuation of antidepressant effects of ketamine by opioid receptor antagonism",
+        "JO  - Am J Psychiatry",
+        "PY  - 2021",
+        "ER  - ",
+        "",
+        "TY  - JOUR",
+        "AU  - Zarate, Carlos A.",
+        "TI  - A randomized trial of an N-methyl-D-aspartate antagonist in treatment-resistant major depression",
+        "PY  - 2006",
+        "ER  - ",
+        "",
+    ]
+).encode()
+
+
+def run_worker_until_idle() -> threading.Thread:
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    def work() -> None:
+        try:
+            Worker(
+                queue_names=["*"],
+                interval=0.2,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id="browser-test",
+                excluded_queue_names=[],
+            ).run()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_upload_watch_progress_and_resolve_a_duplicate(page: Page, live_server, demo, login, tmp_path):
+    export = tmp_path / "embase-update.txt"
+    export.write_bytes(EXPORT)
+    login(page, "rita")
+    page.goto(f"{live_server.url}/reviews/{demo.slug}/")
+    page.get_by_role("navigation", name="Review").get_by_role("link", name="Import").click()
+    page.get_by_label("File").set_input_files(str(export))
+    page.get_by_label("Source name").fill("Embase update")
+    page.get_by_label("Query").fill("ketamine:ti,ab")
+    page.get_by_role("button", name="Import").click()
+
+    # Queued: the page polls, and nothing happens until a worker picks the job up.
+    progress = page.get_by_role("progressbar", name="Import progress")
+    expect(progress).to_have_attribute("aria-valuenow", "0")
+    expect(page.get_by_text("Waiting for the worker")).to_be_visible()
+
+    worker = run_worker_until_idle()
+    expect(progress).to_have_attribute("aria-valuenow", "100", timeout=20_000)
+    expect(page.locator("[data-status]")).to_have_text("Imported")
+    expect(page.locator('[data-count="imported"]')).to_have_text("2")
+    expect(page.locator('[data-count="duplicates_queued"]')).to_have_text("1")
+    worker.join(timeout=10)
+
+    page.get_by_role("link", name="Check probable duplicates").click()
+    page.get_by_role("link", name="Compare").click()
+    expect(page.get_by_role("heading", name="Are these the same?")).to_be_visible()
+    expect(page.locator("mark.diff").first).to_be_visible()  # the years differ
+    page.keyboard.press("d")
+    expect(page.get_by_text("No probable duplicates wait for a decision.")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("is now a duplicate of")
+
+    page.goto(f"{live_server.url}/reviews/{demo.slug}/")
+    expect(page.locator('[data-stat="records_identified"]')).to_have_text("15")
+    expect(page.locator('[data-stat="duplicates_removed"]')).to_have_text("2")
