@@ -179,3 +179,44 @@ def test_prisma_counts_records_that_point_to_another_as_duplicates_removed(revie
     summary = dashboard_summary(review=review, user=owner)
     assert (summary.records_identified, summary.duplicates_removed, summary.records_to_screen) == (2, 1, 1)
     assert {s.source_name: s.records for s in summary.sources} == {"MEDLINE": 1, "Embase": 1}
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_people_deciding_one_pair_at_once_cannot_clobber_each_other(review, reviewer, reviewer2):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+    import_search_file(review=review, data=RIS.format(year=2018).encode(), file_name="a.ris", source_name="A")
+    import_search_file(review=review, data=RIS.format(year=2022).encode(), file_name="b.ris", source_name="B")
+    pair = DuplicatePair.objects.get()
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def decide(user, action):
+        barrier.wait()
+        try:
+            action(pair=pair, user=user)
+            outcomes[user.username] = "done"
+        except ValidationError as error:
+            outcomes[user.username] = error.messages[0]
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=decide, args=(reviewer, duplicates.confirm_pair)),
+        threading.Thread(target=decide, args=(reviewer2, duplicates.reject_pair)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(o == "done" for o in outcomes.values()) == [False, True]
+    assert any("already decided" in o for o in outcomes.values())
+    pair.refresh_from_db()
+    merged = Record.objects.filter(duplicate_of__isnull=False).exists()
+    assert (pair.status == DuplicateStatus.MERGED) == merged
+    assert pair.decided_by.username == next(name for name, o in outcomes.items() if o == "done")
