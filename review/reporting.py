@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
-from review.models import Membership, Record, Review, Search, Study
+from review.constants import DuplicateStatus
+from review.models import DuplicatePair, Membership, Record, Review, Search, Study
 
 
 @dataclass
@@ -27,9 +28,13 @@ class DashboardSummary:
     team: list[Membership]
     stages: list[dict] = field(default_factory=list)
     my_work: list[dict] = field(default_factory=list)
+    duplicates_waiting: int = 0
 
 
 def dashboard_summary(*, review: Review, user) -> DashboardSummary:
+    # PRISMA "duplicate records removed": every record that points to another (duplicate_of set), whether
+    # merged at import or by a person; undoing a merge puts it back among the records to screen. Probable
+    # duplicates still waiting for a person count as records to screen until someone decides.
     counts = Record.objects.for_review(review).aggregate(
         total=Count("id"), duplicates=Count("id", filter=Q(duplicate_of__isnull=False))
     )
@@ -47,4 +52,7 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
         studies=Study.objects.for_review(review).count(),
         sources=sources,
         team=list(review.memberships.select_related("user")),
+        duplicates_waiting=DuplicatePair.objects.filter(
+            review=review, status=DuplicateStatus.PENDING
+        ).count(),
     )
