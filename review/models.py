@@ -261,6 +261,20 @@ class Record(models.Model):
     def __str__(self) -> str:
         return f"{self.short_citation}: {self.title[:80]}"
 
+    def save(self, *args, **kwargs) -> None:
+        # Imports compute the keys in bulk; a record saved one at a time (admin, tests, other apps)
+        # gets them here, so matching and DOI/PMID look-ups never miss it.
+        from review.normalise import match_keys
+
+        for name, value in match_keys(
+            title=self.title, authors=self.authors, doi=self.doi, pmid=self.pmid
+        ).items():
+            setattr(self, name, value)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "doi_key", "pmid_key", "title_key", "author_key"}
+        super().save(*args, **kwargs)
+
     @property
     def first_author(self) -> str:
         return self.authors[0] if self.authors else ""

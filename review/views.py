@@ -25,6 +25,7 @@ from review.importers import ImportFormatError, delimited, jobs
 from review.importers.common import decode_text
 from review.importers.detect import detect_format
 from review.models import DuplicatePair, ImportJob, Membership, Record, Review, Search
+from review.normalise import doi_key, pmid_key
 from review.reporting import dashboard_summary
 
 
@@ -173,7 +174,13 @@ def record_list(request: HttpRequest, review: Review) -> HttpResponse:
     )
     query = request.GET.get("q", "").strip()
     if query:
-        records = records.filter(Q(title__icontains=query) | Q(doi__iexact=query) | Q(pmid=query))
+        # A DOI or PMID is looked up by its normalised key (indexed); anything else searches titles.
+        if key := doi_key(query):
+            records = records.filter(doi_key=key)
+        elif key := pmid_key(query):
+            records = records.filter(pmid_key=key)
+        else:
+            records = records.filter(title__icontains=query)
     show = request.GET.get("show", "all")
     if show == "unique":
         records = records.unique()

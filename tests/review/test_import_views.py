@@ -239,3 +239,16 @@ def test_import_records_command(review, capsys, tmp_path):
         call_command("import_records", review.slug, str(path), "--source", "X", "--format", "bibtex")
     assert "scopus.ris: no BibTeX entries" in capsys.readouterr().err
     assert Search.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_record_list_finds_a_doi_or_pmid_however_it_is_written(review, viewer, client_for):
+    Record.objects.create(
+        review=review, title="Ketamine PET", doi="10.1038/S41398-020-0844-4", pmid="32265440"
+    )
+    Record.objects.create(review=review, title="Another ketamine trial")
+    client = client_for(viewer)
+    url = reverse("review:records", args=[review.slug])
+    for query in ["https://doi.org/10.1038/s41398-020-0844-4", "PMID: 32265440", "ketamine pet"]:
+        page = client.get(url, {"q": query}).content.decode()
+        assert "Ketamine PET" in page and "Another ketamine trial" not in page, query
