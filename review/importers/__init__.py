@@ -63,7 +63,12 @@ def _no_progress(stage: str, percent: int) -> None:
 
 
 def parse_file(
-    *, data: bytes, file_name: str, file_format: str = ImportFormat.AUTO, column_mapping: dict | None = None
+    *,
+    data: bytes,
+    file_name: str,
+    file_format: str = ImportFormat.AUTO,
+    column_mapping: dict | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str, list[dict]]:
     """(format, entries) for an uploaded file, or ImportFormatError naming file, line or entry and problem."""
     if len(data) > settings.MAX_UPLOAD_BYTES:
@@ -75,6 +80,8 @@ def parse_file(
         file_format = detect_format(text, file_name=file_name)
     if file_format == ImportFormat.CSV:
         entries = delimited.parse(text, file_name=file_name, mapping=column_mapping)
+    elif file_format == ImportFormat.RIS:
+        entries = ris.parse(text, file_name=file_name, progress=progress)
     elif file_format in PARSERS:
         entries = PARSERS[file_format](text, file_name=file_name)
     else:
@@ -109,7 +116,11 @@ def import_search_file(
         raise ImportFormatError(f"{file_name}: a source name (PubMed, Embase…) is needed.")
     progress("Reading the file", 5)
     file_format, entries = parse_file(
-        data=data, file_name=file_name, file_format=file_format, column_mapping=column_mapping
+        data=data,
+        file_name=file_name,
+        file_format=file_format,
+        column_mapping=column_mapping,
+        progress=progress,
     )
     progress(f"Read {len(entries):,} records; matching duplicates and saving", 50)
     for item in entries:

@@ -41,17 +41,37 @@ def _boundaries(text: str, file_name: str) -> list[tuple[int, int, int]]:
     return spans
 
 
-def parse(text: str, *, file_name: str) -> list[dict]:
+CHUNK = 5000  # entries per rispy call, so that progress can be told and rispy's dicts do not pile up
+
+
+def parse(text: str, *, file_name: str, progress=None) -> list[dict]:
     spans = _boundaries(text, file_name)
     if not spans:
         raise ImportFormatError(f"{file_name}: no RIS entries (TY … ER) found.")
+    records: list[dict] = []
+    for first_index in range(0, len(spans), CHUNK):
+        chunk = spans[first_index : first_index + CHUNK]
+        records += _parse_chunk(text, chunk, file_name=file_name, first_number=first_index + 1)
+        if progress is not None:
+            progress(f"Read {len(records):,} of {len(spans):,} records", 5 + 40 * len(records) // len(spans))
+    return records
+
+
+def _parse_chunk(
+    text: str, spans: list[tuple[int, int, int]], *, file_name: str, first_number: int
+) -> list[dict]:
     try:
-        parsed = rispy.loads(text, skip_unknown_tags=True, enforce_list_tags=False)
+        parsed = rispy.loads(
+            text[spans[0][1] : spans[-1][2]], skip_unknown_tags=True, enforce_list_tags=False
+        )
     except Exception as error:  # rispy raises plain IOError/ValueError for broken files
-        raise ImportFormatError(f"{file_name}: not a readable RIS file ({error}).") from error
+        raise ImportFormatError(
+            f"{file_name}, line {spans[0][0]}: not readable as RIS from entry {first_number} on ({error})."
+        ) from error
     if len(parsed) != len(spans):
         raise ImportFormatError(
-            f"{file_name}: found {len(spans)} entries (TY … ER) but could read only {len(parsed)}."
+            f"{file_name}, line {spans[0][0]}: found {len(spans)} entries (TY … ER) from here but could read "
+            f"only {len(parsed)}."
         )
     records = []
     for index, (line, start, end) in enumerate(spans):
