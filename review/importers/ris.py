@@ -11,7 +11,9 @@ import rispy
 
 from review.importers.common import ImportFormatError, entry, first, pmid_from_accession, year_from
 
-_BOUNDARY = re.compile(r"^(TY|ER)\s{1,2}-[^\n]*", re.MULTILINE)
+# Anchored on the newline rather than "^" with MULTILINE, which the regex engine tries at every character.
+_BOUNDARY = re.compile(r"\n(TY|ER)[ \t]{1,2}-[^\n]*")
+_FIRST_BOUNDARY = re.compile(r"(TY|ER)[ \t]{1,2}-[^\n]*")
 
 
 def _boundaries(text: str, file_name: str) -> list[tuple[int, int, int]]:
@@ -19,20 +21,23 @@ def _boundaries(text: str, file_name: str) -> list[tuple[int, int, int]]:
     spans: list[tuple[int, int, int]] = []
     line, offset = 1, 0
     start = None
-    for match in _BOUNDARY.finditer(text):
-        line += text.count("\n", offset, match.start())
-        offset = match.start()
-        if match.group(1) == "TY":
+    first_line = _FIRST_BOUNDARY.match(text)
+    matches = [(0, first_line.group(1), first_line.end())] if first_line else []
+    matches += [(m.start() + 1, m.group(1), m.end()) for m in _BOUNDARY.finditer(text)]
+    for begin, tag, finish in matches:
+        line += text.count("\n", offset, begin)
+        offset = begin
+        if tag == "TY":
             if start is not None:
                 raise ImportFormatError(
                     f"{file_name}, line {line}: a new entry starts before entry {len(spans) + 1} "
                     f"(line {start[0]}) ended with an ER line."
                 )
-            start = (line, match.start())
+            start = (line, begin)
         else:
             if start is None:
                 raise ImportFormatError(f"{file_name}, line {line}: an ER line with no TY line before it.")
-            spans.append((start[0], start[1], match.end()))
+            spans.append((start[0], start[1], finish))
             start = None
     if start is not None:
         raise ImportFormatError(
