@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from review.models import ExclusionReason, Membership, Record, Review, Search, Study
+from review.models import DuplicatePair, ExclusionReason, ImportJob, Membership, Record, Review, Search, Study
 
 
 class MembershipInline(admin.TabularInline):
@@ -34,3 +34,19 @@ class SearchAdmin(SimpleHistoryAdmin):
 admin.site.register(Study, SimpleHistoryAdmin)
 admin.site.register(ExclusionReason, SimpleHistoryAdmin)
 admin.site.register(Membership, SimpleHistoryAdmin)
+
+
+@admin.register(DuplicatePair)
+class DuplicatePairAdmin(SimpleHistoryAdmin):
+    list_display = ["id", "review", "record", "original", "status", "reason", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["record", "original", "search"]
+    # Decisions go through the duplicates pages, which lock, check and keep history.
+    readonly_fields = ["status", "decided_by", "decided_at"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "review", "file_name", "source_name", "status", "progress", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["search"]
