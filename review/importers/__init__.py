@@ -9,7 +9,9 @@ how alike, which import); every later merge and unmerge by a person leaves histo
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import batched
@@ -115,6 +117,49 @@ def import_search_file(
     if not source_name.strip():
         raise ImportFormatError(f"{file_name}: a source name (PubMed, Embase…) is needed.")
     progress("Reading the file", 5)
+    with _no_cyclic_gc():
+        return _import(
+            review=review,
+            data=data,
+            file_name=file_name,
+            source_name=source_name,
+            kind=kind,
+            user=user,
+            date_searched=date_searched,
+            query=query,
+            file_format=file_format,
+            column_mapping=column_mapping,
+            progress=progress,
+        )
+
+
+@contextmanager
+def _no_cyclic_gc():
+    # A big file makes hundreds of thousands of small dicts and strings, none in a reference cycle;
+    # the cyclic collector would walk them all again and again while they are made.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(
+    *,
+    review: Review,
+    data: bytes,
+    file_name: str,
+    source_name: str,
+    kind: str,
+    user,
+    date_searched: date | None,
+    query: str,
+    file_format: str,
+    column_mapping: dict | None,
+    progress: Progress,
+) -> ImportResult:
     file_format, entries = parse_file(
         data=data,
         file_name=file_name,
