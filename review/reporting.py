@@ -40,6 +40,7 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
         .annotate(records=Count("records"))
         .order_by("kind", "source_name")
     ]
+    stages, my_work = _screening_summary(review=review, user=user)
     return DashboardSummary(
         records_identified=counts["total"],
         duplicates_removed=counts["duplicates"],
@@ -47,4 +48,43 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
         studies=Study.objects.for_review(review).count(),
         sources=sources,
         team=list(review.memberships.select_related("user")),
+        stages=stages,
+        my_work=my_work,
     )
+
+
+def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]:
+    """Per stage: counts by status and each reviewer's progress; and what the signed-in user has left."""
+    from django.urls import reverse
+
+    from review.constants import Stage
+    from screening import services as screening
+
+    stages, my_work = [], []
+    for value, label in Stage.choices:
+        stages.append(
+            {
+                "template": "screening/fragments/dashboard_stage.html",
+                "value": value,
+                "label": label,
+                "counts": screening.stage_counts(review=review, stage=value),
+                "progress": screening.reviewer_progress(review=review, stage=value),
+            }
+        )
+        if user.has_perm("review.screen", review):
+            my_work.append(
+                {
+                    "label": f"{label}: records left for you",
+                    "url": reverse("screening:queue", args=[review.slug, value]),
+                    "count": screening.queue(review=review, stage=value, user=user).count(),
+                }
+            )
+    if user.has_perm("review.adjudicate", review) or review.reviewers_resolve_conflicts:
+        my_work.append(
+            {
+                "label": "Conflicts to resolve",
+                "url": reverse("screening:conflicts", args=[review.slug]),
+                "count": screening.conflicts_for(review=review, user=user).count(),
+            }
+        )
+    return stages, my_work
