@@ -246,14 +246,14 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
     """Open conflicts the user may settle, with the votes and notes side by side."""
     stage = request.GET.get("stage") or ""
     reviewer = request.GET.get("reviewer") or ""
-    outcomes = RecordStage.objects.for_review(review).conflicts().select_related("record")
+    outcomes = services.conflicts_for(review=review, user=request.user).select_related("record")
     if stage in Stage.values:
         outcomes = outcomes.filter(stage=stage)
     if reviewer.isdigit():
         outcomes = outcomes.filter(votes__reviewer_id=int(reviewer))
     visible = Vote.objects.visible_to(request.user, review).select_related("reviewer", "reason")
     outcomes = outcomes.prefetch_related(Prefetch("votes", queryset=visible, to_attr="visible_votes"))
-    rows = [o for o in outcomes.order_by("stage", "record_id")[:500] if o.visible_votes]
+    rows = list(outcomes.order_by("stage", "record_id")[:500])
     reviewers = Membership.objects.filter(review=review, is_reviewer=True).select_related("user")
     return render(
         request,
