@@ -190,18 +190,18 @@ def cast_vote(
         raise ValidationError(f"{reviewer.username} is not a reviewer in this review.")
     reason = _check_verdict(review=review, stage=stage, verdict=verdict, reason=reason)
     outcome = _lock_outcome(review=review, record=record, stage=stage)
+    votes = list(outcome.votes.select_related("reason"))
+    vote = next((v for v in votes if v.reviewer_id == reviewer.pk), None)
+    needed = review.reviewers_per_record(stage)
+    if vote is None and len(votes) >= needed:
+        raise ValidationError(f"This record already has its {needed} votes at this stage.")
     if outcome.is_resolved:
         raise ValidationError(
             "This record is already resolved at this stage; its votes can no longer change."
         )
     if stage == Stage.FULL_TEXT and FullText.objects.filter(record=record, not_retrieved=True).exists():
         raise ValidationError("This report is marked as not retrieved; it cannot be assessed.")
-    votes = list(outcome.votes.select_related("reason"))
-    vote = next((v for v in votes if v.reviewer_id == reviewer.pk), None)
-    needed = review.reviewers_per_record(stage)
     if vote is None:
-        if len(votes) >= needed:
-            raise ValidationError(f"This record already has its {needed} votes at this stage.")
         vote = Vote(
             outcome=outcome, record=record, stage=stage, reviewer=reviewer, created_at=when or timezone.now()
         )
