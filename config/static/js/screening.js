@@ -4,6 +4,10 @@
 (function () {
   "use strict";
   const screen = () => document.getElementById("screen");
+  // One request at a time: a key pressed while the last vote is on its way would act on a stale screen.
+  let busy = false;
+  document.addEventListener("htmx:beforeRequest", () => { busy = true; });
+  document.addEventListener("htmx:afterRequest", () => { busy = false; });
   const panel = () => screen() && screen().querySelector(".screen-panel");
 
   function swapInPrefetched() {
@@ -94,6 +98,10 @@
       r: () => screen().querySelector("[data-reason]")?.focus(),
     };
     const action = actions[event.key];
+    if (action && busy && "iemujk".includes(event.key)) {
+      event.preventDefault();
+      return;
+    }
     if (action) {
       event.preventDefault();
       action();
