@@ -146,13 +146,15 @@ def _check_verdict(*, review: Review, stage: str, verdict: str, reason) -> Exclu
 
 
 def _lock_outcome(*, review: Review, record: Record, stage: str) -> RecordStage:
-    if stage == Stage.TITLE_ABSTRACT:
+    outcome = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+    if outcome is None and stage == Stage.TITLE_ABSTRACT:
+        # A record's first vote creates its row; the new row is ours (locked) until we commit.
         try:
             with transaction.atomic():
-                RecordStage.objects.get_or_create(review=review, record=record, stage=stage)
+                return RecordStage.objects.create(review=review, record=record, stage=stage)
         except IntegrityError:
-            pass  # another reviewer created it at the same moment; the lock below waits for them
-    outcome = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+            # Another reviewer created it at the same moment: wait for their lock.
+            outcome = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
     if outcome is None:
         raise ValidationError("This record has not reached full-text screening.")
     return outcome
