@@ -61,22 +61,23 @@ def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]
     from screening import services as screening
 
     stages, my_work = [], []
+    progress = screening.progress(review=review)
     for value, label in Stage.choices:
         stages.append(
             {
                 "template": "screening/fragments/dashboard_stage.html",
                 "value": value,
                 "label": label,
-                "counts": screening.stage_counts(review=review, stage=value),
-                "progress": screening.reviewer_progress(review=review, stage=value),
+                **progress[value],
             }
         )
-        if user.has_perm("review.screen", review):
+        mine = [p for p in progress[value]["progress"] if p["user"].pk == user.pk]
+        if mine:
             my_work.append(
                 {
                     "label": f"{label}: records left for you",
                     "url": reverse("screening:queue", args=[review.slug, value]),
-                    "count": screening.queue(review=review, stage=value, user=user).count(),
+                    "count": mine[0]["left"],
                 }
             )
     if user.has_perm("review.adjudicate", review) or review.reviewers_resolve_conflicts:

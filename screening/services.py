@@ -332,37 +332,55 @@ def attach_full_text(
 # Progress -----------------------------------------------------------------------------------------------
 
 
-def reviewer_progress(*, review: Review, stage: str) -> list[dict]:
-    """Per reviewer: votes cast and records left in their queue at the stage."""
-    members = list(Membership.objects.filter(review=review, is_reviewer=True).select_related("user"))
-    cast = dict(
-        Vote.objects.for_review(review).filter(stage=stage).values_list("reviewer_id").annotate(n=Count("id"))
-    )
-    rows = []
-    for m in members:
-        left = queue(review=review, stage=stage, user=m.user).count()
-        done = cast.get(m.user_id, 0)
-        total = done + left
-        rows.append(
-            {
-                "user": m.user,
-                "done": done,
-                "left": left,
-                "percent": round(100 * done / total) if total else 100,
-            }
+def progress(*, review: Review) -> dict[str, dict]:
+    """Per stage: counts by status, and per reviewer the votes cast and the records left in their queue.
+    A fixed number of queries, whatever the size of the review or its team: a reviewer's queue is the
+    stage's open records less those they already voted on."""
+    not_retrieved = Exists(FullText.objects.filter(record=OuterRef("record"), not_retrieved=True))
+    by_stage = {
+        row["stage"]: row
+        for row in RecordStage.objects.for_review(review)
+        .values("stage")
+        .annotate(
+            **{s: Count("id", filter=Q(status=s)) for s in OutcomeStatus.values},
+            open=Count("id", filter=Q(status=OutcomeStatus.PENDING) & ~Q(not_retrieved)),
         )
-    return rows
-
-
-def stage_counts(*, review: Review, stage: str) -> dict:
-    counts = (
-        RecordStage.objects.for_review(review)
-        .filter(stage=stage)
-        .aggregate(**{s: Count("id", filter=Q(status=s)) for s in OutcomeStatus.values})
-    )
-    if stage == Stage.TITLE_ABSTRACT:
-        counts["not_started"] = Record.objects.for_review(review).unique().count() - sum(counts.values())
-    return counts
+    }
+    unique = Record.objects.for_review(review).unique().count()
+    members = list(Membership.objects.filter(review=review, is_reviewer=True).select_related("user"))
+    votes = {
+        (row["stage"], row["reviewer_id"]): row
+        for row in Vote.objects.for_review(review)
+        .values("stage", "reviewer_id")
+        .annotate(
+            cast=Count("id"),
+            open=Count("id", filter=Q(outcome__status=OutcomeStatus.PENDING) & ~Q(not_retrieved)),
+        )
+    }
+    result = {}
+    for stage in Stage.values:
+        row = by_stage.get(stage, {})
+        counts = {s: row.get(s, 0) for s in OutcomeStatus.values}
+        if stage == Stage.TITLE_ABSTRACT:
+            counts["not_started"] = unique - sum(counts.values())
+            open_records = unique - counts["conflict"] - counts["included"] - counts["excluded"]
+        else:
+            open_records = row.get("open", 0)
+        reviewers = []
+        for m in members:
+            mine = votes.get((stage, m.user_id), {})
+            done, left = mine.get("cast", 0), open_records - mine.get("open", 0)
+            total = done + left
+            reviewers.append(
+                {
+                    "user": m.user,
+                    "done": done,
+                    "left": left,
+                    "percent": round(100 * done / total) if total else 100,
+                }
+            )
+        result[stage] = {"counts": counts, "progress": reviewers}
+    return result
 
 
 def conflicts_for(*, review: Review, user):

@@ -161,3 +161,31 @@ def test_full_text_not_retrieved_leaves_the_queue(make_records, vote, reviewer, 
     assert list(services.queue(review=review, stage=FT, user=reviewer)) == []
     with pytest.raises(ValidationError, match="not retrieved"):
         vote(record, reviewer, "include", stage=FT)
+
+
+def test_progress_counts_equal_the_queues(make_records, vote, reviewer, reviewer2, review, adjudicator):
+    records = make_records(8)
+    plan = [
+        ("include", "include"),
+        ("exclude", "exclude"),
+        ("include", "exclude"),
+        ("maybe", None),
+        (None, "exclude"),
+    ]
+    for record, (a, b) in zip(records, plan, strict=False):
+        if a:
+            vote(record, reviewer, a)
+        if b:
+            vote(record, reviewer2, b)
+    vote(records[0], reviewer, "include", stage=FT)
+    progress = services.progress(review=review)
+    for stage in (TA, FT):
+        for row in progress[stage]["progress"]:
+            assert row["left"] == services.queue(review=review, stage=stage, user=row["user"]).count()
+    assert progress[TA]["counts"] == {
+        "pending": 2,
+        "conflict": 1,
+        "included": 1,
+        "excluded": 1,
+        "not_started": 3,
+    }
