@@ -45,6 +45,7 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
         .annotate(records=Count("records"))
         .order_by("kind", "source_name")
     ]
+    stages, my_work = _screening_summary(review=review, user=user)
     return DashboardSummary(
         records_identified=counts["total"],
         duplicates_removed=counts["duplicates"],
@@ -55,4 +56,44 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
         duplicates_waiting=DuplicatePair.objects.filter(
             review=review, status=DuplicateStatus.PENDING
         ).count(),
+        stages=stages,
+        my_work=my_work,
     )
+
+
+def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]:
+    """Per stage: counts by status and each reviewer's progress; and what the signed-in user has left."""
+    from django.urls import reverse
+
+    from review.constants import Stage
+    from screening import services as screening
+
+    stages, my_work = [], []
+    progress = screening.progress(review=review)
+    for value, label in Stage.choices:
+        stages.append(
+            {
+                "template": "screening/fragments/dashboard_stage.html",
+                "value": value,
+                "label": label,
+                **progress[value],
+            }
+        )
+        mine = [p for p in progress[value]["progress"] if p["user"].pk == user.pk]
+        if mine:
+            my_work.append(
+                {
+                    "label": f"{label}: records left for you",
+                    "url": reverse("screening:queue", args=[review.slug, value]),
+                    "count": mine[0]["left"],
+                }
+            )
+    if user.has_perm("review.adjudicate", review) or review.reviewers_resolve_conflicts:
+        my_work.append(
+            {
+                "label": "Conflicts to resolve",
+                "url": reverse("screening:conflicts", args=[review.slug]),
+                "count": screening.conflicts_for(review=review, user=user).count(),
+            }
+        )
+    return stages, my_work

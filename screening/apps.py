@@ -1,6 +1,54 @@
+from __future__ import annotations
+
 from django.apps import AppConfig
+
+# The demo's votes, by a word of each record's title (records are found by title, never by id).
+# (title words, rita's title/abstract vote, raj's; None = left in that reviewer's queue)
+DEMO_TITLE_ABSTRACT = [
+    ("opioid receptor antagonism", "include", "include"),  # Williams 2018
+    ("PET study of ketamine", "include", "include"),  # Tiger 2020 (both exports; one is a duplicate)
+    ("naltrexone and the glutamatergic", "include", "include"),  # Jelen
+    ("Antidepressant effects of ketamine in depressed patients", "include", "include"),  # Berman 2000
+    ("transcranial magnetic stimulation", "exclude", "exclude"),
+    ("tubulin", "exclude", "exclude"),
+    ("overweight or obese", "exclude", "exclude"),
+    ("anhedonia-susceptible rats", "exclude", "exclude"),
+    ("smartphone dependency", "exclude", None),
+    ("genetic cause", None, None),
+    ("Continuous positive airway pressure", None, "exclude"),
+    ("Psilocybin", "maybe", "exclude"),  # the open conflict
+]
+# Full text: the three ketamine trials included by both (their studies then exist for extraction); Berman
+# waits for raj's vote.
+DEMO_FULL_TEXT = [
+    ("opioid receptor antagonism", "include", "include"),
+    ("PET study of ketamine", "include", "include"),
+    ("naltrexone and the glutamatergic", "include", "include"),
+    ("Antidepressant effects of ketamine in depressed patients", "include", None),
+]
 
 
 class ScreeningConfig(AppConfig):
     name = "screening"
     verbose_name = "Screening"
+
+    def load_demo(self, *, review, users) -> None:
+        """Votes cast through the same service as the screening page: most records screened by rita and
+        raj, an open conflict (psilocybin), a few records left for each, and full text under way."""
+        from review.constants import Stage
+        from review.models import Record
+        from screening import services
+
+        records = list(Record.objects.for_review(review).unique().order_by("pk"))
+        for stage, plan in ((Stage.TITLE_ABSTRACT, DEMO_TITLE_ABSTRACT), (Stage.FULL_TEXT, DEMO_FULL_TEXT)):
+            for words, *verdicts in plan:
+                for record in [r for r in records if words.casefold() in r.title.casefold()]:
+                    for username, verdict in zip(("rita", "raj"), verdicts, strict=True):
+                        if verdict:
+                            services.cast_vote(
+                                review=review,
+                                record=record,
+                                stage=stage,
+                                reviewer=users[username],
+                                verdict=verdict,
+                            )

@@ -1,0 +1,20 @@
+from django.db import models
+
+
+class Verdict(models.TextChoices):
+    INCLUDE = "include", "Include"
+    EXCLUDE = "exclude", "Exclude"
+    MAYBE = "maybe", "Maybe"
+
+
+class OutcomeStatus(models.TextChoices):
+    PENDING = "pending", "Needs votes"
+    CONFLICT = "conflict", "Conflict"
+    INCLUDED = "included", "Included"
+    EXCLUDED = "excluded", "Excluded"
+
+
+RESOLVED = (OutcomeStatus.INCLUDED, OutcomeStatus.EXCLUDED)
+
+# A full-text PDF larger than this is refused with a message (settings.MAX_UPLOAD_BYTES caps every upload).
+MAX_PDF_BYTES = 50 * 1024 * 1024

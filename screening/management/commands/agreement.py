@@ -1,0 +1,47 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from review.constants import Stage
+from review.models import Review
+from screening.agreement import stage_agreement
+
+
+class Command(BaseCommand):
+    help = (
+        "Agreement between reviewers at a stage, on resolved records: percent agreement and Fleiss' kappa, "
+        "and per pair of reviewers Cohen's kappa (null where undefined)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("--stage", choices=Stage.values, default=Stage.TITLE_ABSTRACT)
+        parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+
+    def handle(self, *args, slug, stage, json: bool = False, **options):
+        review = Review.objects.filter(slug=slug).first()
+        if review is None:
+            raise CommandError(f"No review with the short name “{slug}”.")
+        result = stage_agreement(review=review, stage=stage)
+        if json:
+            data = result.as_dict()
+            self.stdout.write(
+                _dumps(
+                    {k: data[k] for k in ("stage", "records", "percent_agreement", "fleiss_kappa", "pairs")}
+                )
+            )
+            return
+        fmt = lambda x, d=3: "undefined" if x is None else f"{x:.{d}f}"  # noqa: E731
+        self.stdout.write(
+            f"{Stage(stage).label}: {result.records} records; agreement {fmt(result.percent_agreement, 1)}%; "
+            f"Fleiss' kappa {fmt(result.fleiss_kappa)}"
+        )
+        for p in result.pairs:
+            self.stdout.write(
+                f"  {p.reviewer_a} / {p.reviewer_b}: n={p.n}, agreement {fmt(p.percent_agreement, 1)}%, "
+                f"Cohen's kappa {fmt(p.kappa)}"
+            )
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, indent=2)

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from review.constants import Stage
+from review.models import ExclusionReason, Record, Review
+from screening.constants import RESOLVED, OutcomeStatus, Verdict
+from screening.managers import OutcomeQuerySet, VoteQuerySet
+
+
+class RecordStage(models.Model):
+    """Where a record stands at one stage: how many votes it has, and its final decision. Voting locks this
+    row, so a record never takes more votes than the review asks for."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="record_stages")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="stages")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    status = models.CharField(max_length=20, choices=OutcomeStatus.choices, default=OutcomeStatus.PENDING)
+    votes_count = models.PositiveSmallIntegerField(default=0)
+    decision = models.CharField(
+        max_length=10, choices=[(Verdict.INCLUDE, "Include"), (Verdict.EXCLUDE, "Exclude")], blank=True
+    )
+    reason = models.ForeignKey(
+        ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who settled a conflict; empty when the reviewers agreed.",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text="Why the conflict was settled this way.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = OutcomeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["record_id", "stage"]
+        constraints = [models.UniqueConstraint(fields=["record", "stage"], name="unique_record_stage")]
+        indexes = [
+            # The queue and the conflict list: a review's records at a stage with a given status, in id order.
+            models.Index(fields=["review", "stage", "status", "record"], name="recordstage_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} at {self.stage}: {self.status}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.status in RESOLVED
+
+
+class Vote(models.Model):
+    """One reviewer's independent verdict on one record at one stage."""
+
+    outcome = models.ForeignKey(RecordStage, on_delete=models.CASCADE, related_name="votes")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="votes")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="votes")
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    reason = models.ForeignKey(
+        ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="votes"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = VoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "stage", "reviewer"], name="unique_vote_per_reviewer")
+        ]
+        indexes = [
+            # The queue's "not voted on by me" test, undo ("my last vote") and per-reviewer progress.
+            models.Index(fields=["reviewer", "stage", "record"], name="vote_reviewer_stage_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} {self.verdict} {self.record_id} ({self.stage})"
+
+
+def full_text_path(full_text: FullText, filename: str) -> str:
+    return f"reviews/{full_text.record.review_id}/full-text/{full_text.record_id}.pdf"
+
+
+class FullText(models.Model):
+    """The full-text report of a record: an uploaded PDF, or a note that it could not be retrieved."""
+
+    record = models.OneToOneField(Record, on_delete=models.CASCADE, related_name="full_text")
+    pdf = models.FileField(upload_to=full_text_path, blank=True, max_length=500)
+    file_name = models.CharField(max_length=300, blank=True)
+    not_retrieved = models.BooleanField(
+        default=False, help_text="The report was sought but could not be obtained (PRISMA counts these)."
+    )
+    note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Full text of {self.record_id}"

@@ -1,0 +1,395 @@
+"""Screening rules: the queue, votes, outcomes, conflicts and their resolution. Views and commands call
+these; nothing else writes votes or outcomes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from review.constants import Stage
+from review.models import ExclusionReason, Membership, Record, Review
+from review.services import ensure_study_for_report
+from screening.constants import MAX_PDF_BYTES, RESOLVED, OutcomeStatus, Verdict
+from screening.models import FullText, RecordStage, Vote
+
+
+def parse_stage(value: str) -> str:
+    if value not in Stage.values:
+        raise ValidationError(f"Unknown stage “{value}”; use {' or '.join(Stage.values)}.")
+    return value
+
+
+# The queue ----------------------------------------------------------------------------------------------
+
+
+def queue(*, review: Review, stage: str, user):
+    """Records the user has not voted on that still need votes at this stage, in id order. A record enters
+    title/abstract screening when it is not a duplicate, and full text when its title/abstract outcome is
+    include (and its report was not marked as not retrieved)."""
+    records = Record.objects.for_review(review).unique()
+    open_here = RecordStage.objects.filter(record=OuterRef("pk"), stage=stage)
+    if stage == Stage.TITLE_ABSTRACT:
+        records = records.exclude(Exists(open_here.exclude(status=OutcomeStatus.PENDING)))
+    else:
+        records = records.filter(Exists(open_here.filter(status=OutcomeStatus.PENDING))).exclude(
+            Exists(FullText.objects.filter(record=OuterRef("pk"), not_retrieved=True))
+        )
+    mine = Vote.objects.filter(record=OuterRef("pk"), stage=stage, reviewer=user)
+    return records.exclude(Exists(mine)).order_by("pk")
+
+
+def my_open_votes(*, review: Review, stage: str, user):
+    """The user's votes at this stage on records not yet resolved: the ones they may still change."""
+    return Vote.objects.filter(
+        outcome__review=review,
+        stage=stage,
+        reviewer=user,
+        outcome__status__in=[OutcomeStatus.PENDING, OutcomeStatus.CONFLICT],
+    )
+
+
+def screenable(*, review: Review, stage: str, user):
+    """What the user may have on screen: their queue, and records whose vote they may still change."""
+    changeable = Vote.objects.filter(
+        record=OuterRef("pk"),
+        stage=stage,
+        reviewer=user,
+        outcome__status__in=[OutcomeStatus.PENDING, OutcomeStatus.CONFLICT],
+    )
+    in_queue = queue(review=review, stage=stage, user=user).values("pk")
+    return Record.objects.for_review(review).filter(Q(pk__in=in_queue) | Exists(changeable)).order_by("pk")
+
+
+RECORD_FIELDS = (
+    "id",
+    "review_id",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "keywords",
+    "doi",
+    "pmid",
+)
+
+
+def next_records(
+    *, review: Review, stage: str, user, after: int | None = None, limit: int = 2
+) -> list[Record]:
+    """The next `limit` records of the user's queue after record id `after` (wrapping round): the one to
+    show and the one to prefetch. One query."""
+    records = queue(review=review, stage=stage, user=user).only(*RECORD_FIELDS)
+    if after is None:
+        return list(records[:limit])
+    found = list(records.filter(pk__gt=after)[:limit])
+    if len(found) < limit:
+        found += [r for r in records.filter(pk__lte=after)[: limit - len(found)] if r not in found]
+    return found
+
+
+def previous_record(*, review: Review, stage: str, user, before: int) -> Record | None:
+    """The record before `before` that the user may screen: in the queue, or voted on and not yet resolved."""
+    return (
+        screenable(review=review, stage=stage, user=user)
+        .filter(pk__lt=before)
+        .only(*RECORD_FIELDS)
+        .order_by("-pk")
+        .first()
+    )
+
+
+# Votes --------------------------------------------------------------------------------------------------
+
+
+def _outcome_of(votes: list[Vote], stage: str, needed: int) -> tuple[str, str, ExclusionReason | None]:
+    """(status, decision, reason) from the votes: agreed exclude leaves, agreed include (or include/maybe at
+    title and abstract) goes on, anything else is a conflict. At full text a "maybe" or two different
+    exclusion reasons are a conflict too: PRISMA counts full-text exclusions per reason."""
+    if len(votes) < needed:
+        return OutcomeStatus.PENDING, "", None
+    verdicts = {v.verdict for v in votes}
+    if verdicts == {Verdict.EXCLUDE}:
+        reasons = {v.reason_id for v in votes}
+        if stage == Stage.FULL_TEXT and len(reasons) > 1:
+            return OutcomeStatus.CONFLICT, "", None
+        return OutcomeStatus.EXCLUDED, Verdict.EXCLUDE, votes[0].reason
+    if Verdict.EXCLUDE not in verdicts and (stage == Stage.TITLE_ABSTRACT or verdicts == {Verdict.INCLUDE}):
+        return OutcomeStatus.INCLUDED, Verdict.INCLUDE, None
+    return OutcomeStatus.CONFLICT, "", None
+
+
+def _reason_for(review: Review, reason: ExclusionReason | int | None) -> ExclusionReason | None:
+    if reason is None or reason == "":
+        return None
+    reason_id = reason.pk if isinstance(reason, ExclusionReason) else int(reason)
+    found = ExclusionReason.objects.filter(review=review, pk=reason_id).first()
+    if found is None:
+        raise ValidationError("That exclusion reason is not in this review's list.")
+    return found
+
+
+def _check_verdict(*, review: Review, stage: str, verdict: str, reason) -> ExclusionReason | None:
+    if verdict not in Verdict.values:
+        raise ValidationError(f"Unknown verdict “{verdict}”; use include, exclude or maybe.")
+    reason = _reason_for(review, reason)
+    if verdict != Verdict.EXCLUDE:
+        return None
+    if stage == Stage.FULL_TEXT and reason is None:
+        raise ValidationError("Excluding a full text needs a reason from the review's list.")
+    return reason
+
+
+def _lock_outcome(*, review: Review, record: Record, stage: str) -> RecordStage:
+    outcome = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+    if outcome is None and stage == Stage.TITLE_ABSTRACT:
+        # A record's first vote creates its row; the new row is ours (locked) until we commit.
+        try:
+            with transaction.atomic():
+                return RecordStage.objects.create(review=review, record=record, stage=stage)
+        except IntegrityError:
+            # Another reviewer created it at the same moment: wait for their lock.
+            outcome = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+    if outcome is None:
+        raise ValidationError("This record has not reached full-text screening.")
+    return outcome
+
+
+def _settle(*, outcome: RecordStage, review: Review, record: Record) -> None:
+    """What follows a final decision: an included title/abstract goes on to full text; an included full
+    text gets its study, so extraction finds it."""
+    if outcome.status != OutcomeStatus.INCLUDED:
+        return
+    if outcome.stage == Stage.TITLE_ABSTRACT:
+        RecordStage.objects.get_or_create(review=review, record=record, stage=Stage.FULL_TEXT)
+    else:
+        ensure_study_for_report(record=record)
+
+
+@transaction.atomic
+def cast_vote(
+    *,
+    review: Review,
+    record: Record,
+    stage: str,
+    reviewer,
+    verdict: str,
+    reason: ExclusionReason | int | None = None,
+    note: str = "",
+    when: datetime | None = None,
+) -> Vote:
+    """Record or change the reviewer's vote. The outcome row is locked first, so two reviewers voting at the
+    same moment are serialised and the record never takes more than the review's N votes."""
+    stage = parse_stage(stage)
+    if record.review_id != review.pk or record.duplicate_of_id is not None:
+        raise ValidationError("Only this review's unique records are screened.")
+    if not reviewer.has_perm("review.screen", review):
+        raise ValidationError(f"{reviewer.username} is not a reviewer in this review.")
+    reason = _check_verdict(review=review, stage=stage, verdict=verdict, reason=reason)
+    outcome = _lock_outcome(review=review, record=record, stage=stage)
+    votes = list(outcome.votes.select_related("reason"))
+    vote = next((v for v in votes if v.reviewer_id == reviewer.pk), None)
+    needed = review.reviewers_per_record(stage)
+    if vote is None and len(votes) >= needed:
+        raise ValidationError(f"This record already has its {needed} votes at this stage.")
+    if outcome.is_resolved:
+        raise ValidationError(
+            "This record is already resolved at this stage; its votes can no longer change."
+        )
+    if stage == Stage.FULL_TEXT and FullText.objects.filter(record=record, not_retrieved=True).exists():
+        raise ValidationError("This report is marked as not retrieved; it cannot be assessed.")
+    if vote is None:
+        vote = Vote(
+            outcome=outcome, record=record, stage=stage, reviewer=reviewer, created_at=when or timezone.now()
+        )
+        votes.append(vote)
+    vote.verdict, vote.reason, vote.note = verdict, reason, note.strip()
+    vote._history_user = reviewer  # type: ignore[attr-defined]
+    vote.save()
+    _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=reviewer)
+    return vote
+
+
+def _update_outcome(*, outcome: RecordStage, votes: list[Vote], review: Review, record: Record, user) -> None:
+    status, decision, reason = _outcome_of(votes, outcome.stage, review.reviewers_per_record(outcome.stage))
+    outcome.status, outcome.decision, outcome.reason = status, decision, reason
+    outcome.votes_count = len(votes)
+    outcome.resolved_by, outcome.resolved_at = None, timezone.now() if status in RESOLVED else None
+    outcome._history_user = user  # type: ignore[attr-defined]
+    outcome.save()
+    _settle(outcome=outcome, review=review, record=record)
+
+
+@transaction.atomic
+def withdraw_last_vote(*, review: Review, stage: str, reviewer) -> Record | None:
+    """Undo: take back the reviewer's most recent vote at this stage, if its record is not resolved yet.
+    The deletion is kept in the vote's history. Returns the record, to put it back on screen."""
+    last = (
+        Vote.objects.filter(outcome__review=review, stage=stage, reviewer=reviewer)
+        .order_by("-updated_at", "-id")
+        .select_related("outcome", "record")
+        .first()
+    )
+    if last is None:
+        raise ValidationError("You have no vote to undo at this stage.")
+    outcome = RecordStage.objects.select_for_update().get(pk=last.outcome_id)
+    if outcome.is_resolved:
+        raise ValidationError("Your last vote is on a record that is already resolved; it cannot be undone.")
+    last._history_user = reviewer  # type: ignore[attr-defined]
+    last.delete()
+    votes = list(outcome.votes.select_related("reason"))
+    _update_outcome(outcome=outcome, votes=votes, review=review, record=last.record, user=reviewer)
+    return last.record
+
+
+# Conflicts ----------------------------------------------------------------------------------------------
+
+
+def can_resolve(*, user, outcome: RecordStage, review: Review, voters: set[int]) -> bool:
+    """Adjudicators and owners settle conflicts they did not vote in; with the review setting on, the
+    reviewers in the conflict may settle it themselves."""
+    if user.pk in voters:
+        return review.reviewers_resolve_conflicts
+    return user.has_perm("review.adjudicate", review)
+
+
+@transaction.atomic
+def resolve_conflict(
+    *, review: Review, outcome: RecordStage, user, decision: str, reason=None, note: str = ""
+) -> RecordStage:
+    outcome = RecordStage.objects.select_for_update().select_related("record").get(pk=outcome.pk)
+    if outcome.review_id != review.pk:
+        raise ValidationError("That record is not in this review.")
+    if outcome.status != OutcomeStatus.CONFLICT:
+        raise ValidationError("This record is not in conflict (it may have been resolved already).")
+    voters = set(outcome.votes.values_list("reviewer_id", flat=True))
+    if not can_resolve(user=user, outcome=outcome, review=review, voters=voters):
+        raise ValidationError("You may not settle this conflict.")
+    if decision not in (Verdict.INCLUDE, Verdict.EXCLUDE):
+        raise ValidationError("The final decision is include or exclude.")
+    reason = _check_verdict(review=review, stage=outcome.stage, verdict=decision, reason=reason)
+    if not note.strip() and reason is None:
+        raise ValidationError("Give a reason for the decision (a note, or an exclusion reason).")
+    outcome.status = OutcomeStatus.INCLUDED if decision == Verdict.INCLUDE else OutcomeStatus.EXCLUDED
+    outcome.decision, outcome.reason, outcome.note = decision, reason, note.strip()
+    outcome.resolved_by, outcome.resolved_at = user, timezone.now()
+    outcome._history_user = user  # type: ignore[attr-defined]
+    outcome.save()
+    _settle(outcome=outcome, review=review, record=outcome.record)
+    return outcome
+
+
+# Full text ----------------------------------------------------------------------------------------------
+
+
+def _check_pdf(upload: UploadedFile) -> None:
+    if upload.size > MAX_PDF_BYTES:
+        raise ValidationError(
+            f"“{upload.name}” is {upload.size // (1024 * 1024)} MB; full texts may be at most "
+            f"{MAX_PDF_BYTES // (1024 * 1024)} MB."
+        )
+    upload.seek(0)
+    head = upload.read(1024)
+    upload.seek(0)
+    if b"%PDF-" not in head:
+        raise ValidationError(f"“{upload.name}” is not a PDF (it does not start with %PDF-).")
+
+
+@transaction.atomic
+def attach_full_text(
+    *,
+    review: Review,
+    record: Record,
+    user,
+    pdf: UploadedFile | None = None,
+    not_retrieved: bool = False,
+    note: str = "",
+) -> FullText:
+    if record.review_id != review.pk:
+        raise ValidationError("That record is not in this review.")
+    if pdf is None and not not_retrieved:
+        raise ValidationError("Choose a PDF to upload, or mark the report as not retrieved.")
+    if pdf is not None:
+        _check_pdf(pdf)
+    full_text, _ = FullText.objects.select_for_update().get_or_create(record=record)
+    if pdf is not None:
+        full_text.pdf.save(f"{record.pk}.pdf", pdf, save=False)
+        full_text.file_name = pdf.name[:300]
+        full_text.not_retrieved = False
+    else:
+        full_text.not_retrieved = True
+    full_text.note, full_text.updated_by = note.strip(), user
+    full_text._history_user = user  # type: ignore[attr-defined]
+    full_text.save()
+    return full_text
+
+
+# Progress -----------------------------------------------------------------------------------------------
+
+
+def progress(*, review: Review) -> dict[str, dict]:
+    """Per stage: counts by status, and per reviewer the votes cast and the records left in their queue.
+    A fixed number of queries, whatever the size of the review or its team: a reviewer's queue is the
+    stage's open records less those they already voted on."""
+    not_retrieved = Exists(FullText.objects.filter(record=OuterRef("record"), not_retrieved=True))
+    by_stage = {
+        row["stage"]: row
+        for row in RecordStage.objects.for_review(review)
+        .values("stage")
+        .annotate(
+            **{s: Count("id", filter=Q(status=s)) for s in OutcomeStatus.values},
+            open=Count("id", filter=Q(status=OutcomeStatus.PENDING) & ~Q(not_retrieved)),
+        )
+    }
+    unique = Record.objects.for_review(review).unique().count()
+    members = list(Membership.objects.filter(review=review, is_reviewer=True).select_related("user"))
+    votes = {
+        (row["stage"], row["reviewer_id"]): row
+        for row in Vote.objects.for_review(review)
+        .values("stage", "reviewer_id")
+        .annotate(
+            cast=Count("id"),
+            open=Count("id", filter=Q(outcome__status=OutcomeStatus.PENDING) & ~Q(not_retrieved)),
+        )
+    }
+    result = {}
+    for stage in Stage.values:
+        row = by_stage.get(stage, {})
+        counts = {s: row.get(s, 0) for s in OutcomeStatus.values}
+        if stage == Stage.TITLE_ABSTRACT:
+            counts["not_started"] = unique - sum(counts.values())
+            open_records = unique - counts["conflict"] - counts["included"] - counts["excluded"]
+        else:
+            open_records = row.get("open", 0)
+        reviewers = []
+        for m in members:
+            mine = votes.get((stage, m.user_id), {})
+            done, left = mine.get("cast", 0), open_records - mine.get("open", 0)
+            total = done + left
+            reviewers.append(
+                {
+                    "user": m.user,
+                    "done": done,
+                    "left": left,
+                    "percent": round(100 * done / total) if total else 100,
+                }
+            )
+        result[stage] = {"counts": counts, "progress": reviewers}
+    return result
+
+
+def conflicts_for(*, review: Review, user):
+    """Open conflicts this user may settle."""
+    mine = Exists(Vote.objects.filter(outcome=OuterRef("pk"), reviewer=user))
+    outcomes = RecordStage.objects.for_review(review).conflicts()
+    allowed = Q(pk__in=[])
+    if user.has_perm("review.adjudicate", review):
+        allowed |= ~mine
+    if review.reviewers_resolve_conflicts:
+        allowed |= mine
+    return outcomes.filter(allowed)

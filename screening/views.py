@@ -1,0 +1,319 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from review.access import get_record, review_view
+from review.constants import Stage
+from review.models import Membership, Record, Review
+from screening import services
+from screening.agreement import stage_agreement
+from screening.constants import OutcomeStatus
+from screening.forms import FullTextForm, ResolveForm
+from screening.models import FullText, RecordStage, Vote
+from screening.resources import FORMATS, export_votes
+
+
+def _stage(value: str) -> str:
+    if value not in Stage.values:
+        raise Http404("No such screening stage.")
+    return value
+
+
+def _screen_context(
+    request: HttpRequest, review: Review, stage: str, records: list[Record], error: str = ""
+) -> dict:
+    """The record on screen and the one prefetched, with the user's own votes on them (never anyone
+    else's) and, at full text, their PDFs. A fixed number of queries whatever the review's size."""
+    ids = [r.pk for r in records]
+    my_votes = {
+        v.record_id: v for v in Vote.objects.filter(record_id__in=ids, stage=stage, reviewer=request.user)
+    }
+    full_texts = {}
+    reasons = []
+    if stage == Stage.FULL_TEXT:
+        full_texts = {f.record_id: f for f in FullText.objects.filter(record_id__in=ids)}
+        reasons = list(review.exclusion_reasons.filter(is_active=True))
+    panels = [
+        {"record": r, "my_vote": my_votes.get(r.pk), "full_text": full_texts.get(r.pk)} for r in records
+    ]
+    return {
+        "review": review,
+        "stage": stage,
+        "stage_label": Stage(stage).label,
+        "current": panels[0] if panels else None,
+        "prefetched": panels[1] if len(panels) > 1 else None,
+        "reasons": reasons,
+        "include_words": review.inclusion_keyword_list,
+        "exclude_words": review.exclusion_keyword_list,
+        "error": error,
+        "can_upload": request.user.has_perm("review.write", review),
+    }
+
+
+def _render_screen(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    template = "screening/queue.html#screen" if request.headers.get("HX-Request") else "screening/queue.html"
+    return render(request, template, context, status=status)
+
+
+@review_view(perm="review.screen")
+def queue(request: HttpRequest, review: Review, stage: str) -> HttpResponse:
+    """One record at a time: ?record=<id> shows a given one, ?after=<id> the next (j), ?before=<id> the
+    previous (k)."""
+    stage = _stage(stage)
+    user = request.user
+    records: list[Record] = []
+    try:
+        if record_id := request.GET.get("record"):
+            current = services.screenable(review=review, stage=stage, user=user).filter(pk=int(record_id))
+            current = current.only(*services.RECORD_FIELDS).first()
+            if current is not None:
+                records = [current] + services.next_records(
+                    review=review, stage=stage, user=user, after=current.pk, limit=1
+                )
+        elif before := request.GET.get("before"):
+            previous = services.previous_record(review=review, stage=stage, user=user, before=int(before))
+            if previous is not None:
+                records = [previous] + services.next_records(
+                    review=review, stage=stage, user=user, after=previous.pk, limit=1
+                )
+        after = request.GET.get("after")
+        if not records:
+            records = services.next_records(
+                review=review, stage=stage, user=user, after=int(after) if after else None
+            )
+    except ValueError as error:
+        raise Http404("Record ids are numbers.") from error
+    records = [r for i, r in enumerate(records) if r not in records[:i]]
+    context = _screen_context(request, review, stage, records)
+    if not request.headers.get("HX-Request"):
+        context["left"] = services.queue(review=review, stage=stage, user=user).count()
+    return _render_screen(request, context)
+
+
+@review_view(methods=["POST"], perm="review.screen")
+def vote(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
+    """Cast or change a vote, then answer with the next record (and the one after, prefetched)."""
+    stage = _stage(stage)
+    record = (
+        Record.objects.for_review(review)
+        .filter(pk=record_id)
+        .only(*services.RECORD_FIELDS, "duplicate_of_id")
+        .first()
+    )
+    if record is None:
+        raise Http404("No such record in this review.")
+    try:
+        services.cast_vote(
+            review=review,
+            record=record,
+            stage=stage,
+            reviewer=request.user,
+            verdict=request.POST.get("verdict", ""),
+            reason=request.POST.get("reason") or None,
+            note=request.POST.get("note", ""),
+        )
+    except (ValidationError, ValueError) as error:
+        message = (
+            " ".join(error.messages) if isinstance(error, ValidationError) else "That reason is not valid."
+        )
+        if not request.headers.get("HX-Request"):
+            messages.error(request, message)
+            return redirect(f"{reverse('screening:queue', args=[review.slug, stage])}?record={record.pk}")
+        records = [record] + services.next_records(
+            review=review, stage=stage, user=request.user, after=record.pk, limit=1
+        )
+        return _render_screen(request, _screen_context(request, review, stage, records, error=message))
+    if not request.headers.get("HX-Request"):
+        return redirect(f"{reverse('screening:queue', args=[review.slug, stage])}?after={record.pk}")
+    records = services.next_records(review=review, stage=stage, user=request.user, after=record.pk)
+    context = _screen_context(request, review, stage, records)
+    context["last_voted"] = record
+    return _render_screen(request, context)
+
+
+@review_view(methods=["POST"], perm="review.screen")
+def undo(request: HttpRequest, review: Review, stage: str) -> HttpResponse:
+    stage = _stage(stage)
+    try:
+        record = services.withdraw_last_vote(review=review, stage=stage, reviewer=request.user)
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        if not request.headers.get("HX-Request"):
+            messages.error(request, message)
+            return redirect("screening:queue", review_slug=review.slug, stage=stage)
+        records = services.next_records(review=review, stage=stage, user=request.user)
+        return _render_screen(request, _screen_context(request, review, stage, records, error=message))
+    if not request.headers.get("HX-Request"):
+        return redirect(f"{reverse('screening:queue', args=[review.slug, stage])}?record={record.pk}")
+    records = [record] + services.next_records(
+        review=review, stage=stage, user=request.user, after=record.pk, limit=1
+    )
+    context = _screen_context(request, review, stage, records)
+    context["undone"] = True
+    return _render_screen(request, context)
+
+
+def _outcome(review: Review, stage: str, record_id: int) -> RecordStage:
+    outcome = (
+        RecordStage.objects.for_review(review)
+        .filter(stage=stage, record_id=record_id)
+        .select_related("record", "resolved_by", "reason")
+        .first()
+    )
+    if outcome is None:
+        raise Http404("This record has no screening at this stage yet.")
+    return outcome
+
+
+@review_view()
+def record_votes(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
+    """A record at a stage: the votes the user may see (blinded until resolved) and, for who may settle a
+    conflict, the form to do so."""
+    stage = _stage(stage)
+    record = get_record(review, record_id)
+    outcome = (
+        RecordStage.objects.for_review(review)
+        .filter(stage=stage, record=record)
+        .select_related("resolved_by", "reason")
+        .first()
+    )
+    votes = []
+    can_resolve = False
+    if outcome is not None:
+        votes = list(
+            Vote.objects.filter(outcome=outcome)
+            .visible_to(request.user, review)
+            .select_related("reviewer", "reason")
+        )
+        voters = set(outcome.votes.values_list("reviewer_id", flat=True))
+        can_resolve = outcome.status == OutcomeStatus.CONFLICT and services.can_resolve(
+            user=request.user, outcome=outcome, review=review, voters=voters
+        )
+    # The status of a record is itself a hint of the other votes: shown only when its votes are.
+    show_status = outcome is not None and (
+        outcome.is_resolved or can_resolve or len(votes) == outcome.votes_count
+    )
+    return render(
+        request,
+        "screening/record_votes.html",
+        {
+            "review": review,
+            "record": record,
+            "stage": stage,
+            "stage_label": Stage(stage).label,
+            "outcome": outcome if show_status else None,
+            "votes": votes,
+            "form": ResolveForm(review=review) if can_resolve else None,
+        },
+    )
+
+
+@review_view(methods=["POST"], write_perm="review.write")
+def resolve(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
+    stage = _stage(stage)
+    outcome = _outcome(review, stage, record_id)
+    form = ResolveForm(request.POST, review=review)
+    if form.is_valid():
+        try:
+            services.resolve_conflict(
+                review=review,
+                outcome=outcome,
+                user=request.user,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(
+                "screening:record_votes", review_slug=review.slug, stage=stage, record_id=record_id
+            )
+        messages.success(request, f"Conflict on {outcome.record.short_citation} resolved.")
+        return redirect(f"{reverse('screening:conflicts', args=[review.slug])}?stage={stage}")
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("screening:record_votes", review_slug=review.slug, stage=stage, record_id=record_id)
+
+
+@review_view()
+def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
+    """Open conflicts the user may settle, with the votes and notes side by side."""
+    stage = request.GET.get("stage") or ""
+    reviewer = request.GET.get("reviewer") or ""
+    outcomes = services.conflicts_for(review=review, user=request.user).select_related("record")
+    if stage in Stage.values:
+        outcomes = outcomes.filter(stage=stage)
+    if reviewer.isdigit():
+        outcomes = outcomes.filter(votes__reviewer_id=int(reviewer))
+    visible = Vote.objects.visible_to(request.user, review).select_related("reviewer", "reason")
+    outcomes = outcomes.prefetch_related(Prefetch("votes", queryset=visible, to_attr="visible_votes"))
+    rows = list(outcomes.order_by("stage", "record_id")[:500])
+    reviewers = Membership.objects.filter(review=review, is_reviewer=True).select_related("user")
+    return render(
+        request,
+        "screening/conflicts.html",
+        {
+            "review": review,
+            "rows": rows,
+            "stages": Stage.choices,
+            "stage": stage,
+            "reviewer": reviewer,
+            "reviewers": reviewers,
+        },
+    )
+
+
+@review_view()
+def agreement(request: HttpRequest, review: Review) -> HttpResponse:
+    stages = [(label, stage_agreement(review=review, stage=value)) for value, label in Stage.choices]
+    return render(request, "screening/agreement.html", {"review": review, "stages": stages})
+
+
+@review_view()
+def votes_export(request: HttpRequest, review: Review) -> HttpResponse:
+    """Every vote the user may see, as CSV or XLSX: blinded exactly like the pages."""
+    file_format = request.GET.get("format", "csv")
+    if file_format not in FORMATS:
+        raise Http404("Votes are exported as csv or xlsx.")
+    votes = Vote.objects.for_review(review).visible_to(request.user, review)
+    content = export_votes(queryset=votes, file_format=file_format)
+    response = HttpResponse(content, content_type=FORMATS[file_format].get_content_type())
+    response["Content-Disposition"] = f'attachment; filename="{review.slug}-votes.{file_format}"'
+    return response
+
+
+@review_view(methods=["POST"], write_perm="review.write")
+def full_text_upload(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
+    record = get_record(review, record_id)
+    form = FullTextForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attach_full_text(
+                review=review,
+                record=record,
+                user=request.user,
+                pdf=form.cleaned_data["pdf"],
+                not_retrieved=form.cleaned_data["not_retrieved"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Full text of {record.short_citation} saved.")
+    url = reverse("screening:queue", args=[review.slug, Stage.FULL_TEXT])
+    return redirect(f"{url}?record={record.pk}")
+
+
+@review_view()
+def full_text_pdf(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
+    record = get_record(review, record_id)
+    full_text = FullText.objects.filter(record=record).exclude(pdf="").first()
+    if full_text is None:
+        raise Http404("No full text uploaded for this record.")
+    return FileResponse(full_text.pdf.open("rb"), content_type="application/pdf", filename=f"{record.pk}.pdf")

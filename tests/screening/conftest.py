@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from review.models import Record
+
+
+@pytest.fixture
+def make_records(review):
+    def make(n: int, **extra) -> list[Record]:
+        return Record.objects.bulk_create(
+            [
+                Record(
+                    review=review,
+                    title=f"Trial {i} of ketamine",
+                    abstract="A randomised trial.",
+                    year=2020,
+                    authors=[f"Author{i}, A"],
+                    doi=f"10.1000/trial.{i}",
+                    **extra,
+                )
+                for i in range(n)
+            ]
+        )
+
+    return make
+
+
+@pytest.fixture
+def vote(review):
+    from screening import services
+
+    def cast(record, user, verdict, stage="title_abstract", **kwargs):
+        return services.cast_vote(
+            review=review, record=record, stage=stage, reviewer=user, verdict=verdict, **kwargs
+        )
+
+    return cast

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from review.models import Record
+from screening import services
+from screening.constants import OutcomeStatus
+from screening.models import RecordStage, Vote
+
+pytestmark = pytest.mark.django_db
+TA, FT = "title_abstract", "full_text"
+
+
+def outcome(record, stage=TA) -> RecordStage:
+    return RecordStage.objects.get(record=record, stage=stage)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "status"),
+    [
+        ("include", "include", OutcomeStatus.INCLUDED),
+        ("include", "maybe", OutcomeStatus.INCLUDED),
+        ("maybe", "maybe", OutcomeStatus.INCLUDED),
+        ("exclude", "exclude", OutcomeStatus.EXCLUDED),
+        ("include", "exclude", OutcomeStatus.CONFLICT),
+        ("maybe", "exclude", OutcomeStatus.CONFLICT),
+    ],
+)
+def test_title_abstract_outcome(make_records, vote, reviewer, reviewer2, a, b, status):
+    (record,) = make_records(1)
+    vote(record, reviewer, a)
+    assert outcome(record).status == OutcomeStatus.PENDING
+    vote(record, reviewer2, b)
+    assert outcome(record).status == status
+    assert RecordStage.objects.filter(record=record, stage=FT).exists() == (status == OutcomeStatus.INCLUDED)
+
+
+def test_a_record_never_takes_more_than_n_votes(make_records, vote, reviewer, reviewer2, owner, review):
+    from review import services as review_services
+
+    review_services.add_member(review=review, user=owner, role="reviewer")
+    (record,) = make_records(1)
+    vote(record, reviewer, "include")
+    vote(record, reviewer2, "exclude")
+    with pytest.raises(ValidationError, match="already has its 2 votes"):
+        vote(record, owner, "include")
+    assert Vote.objects.filter(record=record).count() == 2
+
+
+def test_changing_a_vote_keeps_history_until_resolved(make_records, vote, reviewer, reviewer2):
+    (record,) = make_records(1)
+    vote(record, reviewer, "include")
+    vote(record, reviewer, "maybe", note="unsure of the population")
+    v = Vote.objects.get(record=record, reviewer=reviewer)
+    assert [h.verdict for h in v.history.order_by("history_date")] == ["include", "maybe"]
+    assert v.history.first().history_user == reviewer
+    vote(record, reviewer2, "exclude")
+    assert outcome(record).status == OutcomeStatus.CONFLICT
+    vote(record, reviewer, "exclude")  # still unresolved: may change, and agreement resolves it
+    assert outcome(record).status == OutcomeStatus.EXCLUDED
+    with pytest.raises(ValidationError, match="already resolved"):
+        vote(record, reviewer, "include")
+
+
+def test_undo_takes_back_the_last_vote(make_records, vote, reviewer, review):
+    first, second = make_records(2)
+    vote(first, reviewer, "include")
+    vote(second, reviewer, "exclude")
+    assert services.withdraw_last_vote(review=review, stage=TA, reviewer=reviewer) == second
+    assert not Vote.objects.filter(record=second).exists()
+    assert Vote.history.filter(record_id=second.pk, history_type="-").count() == 1
+    assert outcome(second).votes_count == 0
+
+
+def test_only_reviewers_vote_and_only_on_unique_records(make_records, vote, reviewer, adjudicator):
+    first, second = make_records(2)
+    Record.objects.filter(pk=second.pk).update(duplicate_of=first)
+    second.refresh_from_db()
+    with pytest.raises(ValidationError, match="not a reviewer"):
+        vote(first, adjudicator, "include")
+    with pytest.raises(ValidationError, match="unique records"):
+        vote(second, reviewer, "include")
+    with pytest.raises(ValidationError, match="Unknown verdict"):
+        vote(first, reviewer, "yes")
+
+
+def test_full_text_needs_title_abstract_include_and_a_reason_to_exclude(
+    make_records, vote, reviewer, reviewer2, review
+):
+    (record,) = make_records(1)
+    with pytest.raises(ValidationError, match="not reached full-text"):
+        vote(record, reviewer, "include", stage=FT)
+    vote(record, reviewer, "include")
+    vote(record, reviewer2, "include")
+    with pytest.raises(ValidationError, match="needs a reason"):
+        vote(record, reviewer, "exclude", stage=FT)
+    reasons = list(review.exclusion_reasons.all()[:2])
+    vote(record, reviewer, "exclude", stage=FT, reason=reasons[0])
+    vote(record, reviewer2, "exclude", stage=FT, reason=reasons[1])
+    assert outcome(record, FT).status == OutcomeStatus.CONFLICT  # PRISMA needs one reason
+
+
+def test_full_text_include_makes_the_study(make_records, vote, reviewer, reviewer2):
+    (record,) = make_records(1)
+    for stage in (TA, FT):
+        vote(record, reviewer, "include", stage=stage)
+        vote(record, reviewer2, "include", stage=stage)
+    record.refresh_from_db()
+    assert record.study is not None and record.study.label == "Author0 2020"
+
+
+def test_adjudicator_resolves_with_a_reason(make_records, vote, reviewer, reviewer2, adjudicator, review):
+    (record,) = make_records(1)
+    vote(record, reviewer, "include")
+    vote(record, reviewer2, "exclude")
+    o = outcome(record)
+    with pytest.raises(ValidationError, match="Give a reason"):
+        services.resolve_conflict(review=review, outcome=o, user=adjudicator, decision="include")
+    with pytest.raises(ValidationError, match="may not settle"):
+        services.resolve_conflict(review=review, outcome=o, user=reviewer, decision="include", note="x")
+    services.resolve_conflict(
+        review=review, outcome=o, user=adjudicator, decision="include", note="RCT after all"
+    )
+    o.refresh_from_db()
+    assert (o.status, o.resolved_by, o.note) == (OutcomeStatus.INCLUDED, adjudicator, "RCT after all")
+    assert RecordStage.objects.filter(record=record, stage=FT, status=OutcomeStatus.PENDING).exists()
+    with pytest.raises(ValidationError, match="not in conflict"):
+        services.resolve_conflict(review=review, outcome=o, user=adjudicator, decision="exclude", note="x")
+
+
+def test_reviewers_may_resolve_their_own_conflict_when_the_review_says_so(
+    make_records, vote, reviewer, reviewer2, review
+):
+    review.reviewers_resolve_conflicts = True
+    review.save()
+    (record,) = make_records(1)
+    vote(record, reviewer, "include")
+    vote(record, reviewer2, "exclude")
+    services.resolve_conflict(
+        review=review, outcome=outcome(record), user=reviewer2, decision="exclude", note="agreed"
+    )
+    assert outcome(record).status == OutcomeStatus.EXCLUDED
+
+
+def test_the_queue(make_records, vote, reviewer, reviewer2, review):
+    a, b, c = make_records(3)
+    vote(a, reviewer, "include")
+    assert list(services.queue(review=review, stage=TA, user=reviewer)) == [b, c]
+    assert services.next_records(review=review, stage=TA, user=reviewer, after=b.pk) == [c, b]
+    vote(a, reviewer2, "exclude")  # conflict: a needs no more votes
+    assert list(services.queue(review=review, stage=TA, user=reviewer2)) == [b, c]
+
+
+def test_full_text_not_retrieved_leaves_the_queue(make_records, vote, reviewer, reviewer2, review):
+    (record,) = make_records(1)
+    vote(record, reviewer, "include")
+    vote(record, reviewer2, "include")
+    assert list(services.queue(review=review, stage=FT, user=reviewer)) == [record]
+    services.attach_full_text(review=review, record=record, user=reviewer, not_retrieved=True)
+    assert list(services.queue(review=review, stage=FT, user=reviewer)) == []
+    with pytest.raises(ValidationError, match="not retrieved"):
+        vote(record, reviewer, "include", stage=FT)
+
+
+def test_progress_counts_equal_the_queues(make_records, vote, reviewer, reviewer2, review, adjudicator):
+    records = make_records(8)
+    plan = [
+        ("include", "include"),
+        ("exclude", "exclude"),
+        ("include", "exclude"),
+        ("maybe", None),
+        (None, "exclude"),
+    ]
+    for record, (a, b) in zip(records, plan, strict=False):
+        if a:
+            vote(record, reviewer, a)
+        if b:
+            vote(record, reviewer2, b)
+    vote(records[0], reviewer, "include", stage=FT)
+    progress = services.progress(review=review)
+    for stage in (TA, FT):
+        for row in progress[stage]["progress"]:
+            assert row["left"] == services.queue(review=review, stage=stage, user=row["user"]).count()
+    assert progress[TA]["counts"] == {
+        "pending": 2,
+        "conflict": 1,
+        "included": 1,
+        "excluded": 1,
+        "not_started": 3,
+    }
