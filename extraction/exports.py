@@ -1,0 +1,160 @@
+"""The extraction tables as files: the consensus (wide and long) and every reviewer's raw copy. Queries do
+not grow with the number of studies or fields. Blinding holds here too: a raw copy is only exported for
+its own reviewer until every copy of its study is submitted, and never to viewers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from extraction import services
+from extraction.comparison import display_value
+from extraction.constants import FieldLevel, Provenance
+from extraction.models import ConsensusValue, ExtractionCopy, Value
+from extraction.resources import ConsensusLongResource, ConsensusWideResource, RawCopiesResource
+from review.models import Review
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+TABLES = ("consensus-wide", "consensus-long", "raw-copies")
+
+
+class UnknownExport(Exception):
+    pass
+
+
+def _source(cv: ConsensusValue) -> str:
+    if cv.provenance == Provenance.REVIEWER and cv.source_copy_id:
+        return f"taken from {cv.source_copy.reviewer.username}"
+    if cv.provenance == Provenance.ENTERED:
+        return f"entered by {cv.decided_by.username if cv.decided_by else 'unknown'}"
+    return cv.get_provenance_display().lower()
+
+
+def consensus_values(*, review: Review):
+    form = services.get_form(review=review)
+    return (
+        ConsensusValue.objects.filter(consensus__study__review=review, consensus__form=form)
+        .select_related(
+            "consensus__study", "consensus__version", "field", "source_copy__reviewer", "decided_by"
+        )
+        .order_by("consensus__study__label", "consensus__study_id", "position")
+    )
+
+
+def consensus_long_rows(*, review: Review) -> list[dict]:
+    return [
+        {
+            "study": cv.consensus.study.label,
+            "section": cv.field.section,
+            "field": cv.field.key,
+            "label": cv.field.label,
+            "level": cv.field.level,
+            "arm": cv.arm_name,
+            "outcome": cv.outcome_name,
+            "time_point": cv.time_point,
+            "measure": cv.measure,
+            "value": display_value(cv.value),
+            "unit": cv.field.unit,
+            "provenance": cv.provenance,
+            "source": _source(cv),
+            "decided_by": cv.decided_by.username if cv.decided_by else "",
+            "note": cv.note,
+            "form_version": cv.consensus.version.number,
+        }
+        for cv in consensus_values(review=review)
+    ]
+
+
+def consensus_wide_rows(*, review: Review) -> tuple[list[str], list[dict]]:
+    """(study-level field keys in form order, one dict per study)."""
+    rows: dict[int, dict] = {}
+    keys: dict[str, tuple[int, int]] = {}
+    for cv in consensus_values(review=review):
+        if cv.field.level != FieldLevel.STUDY:
+            continue
+        row = rows.setdefault(
+            cv.consensus_id,
+            {"study": cv.consensus.study.label, "form_version": cv.consensus.version.number},
+        )
+        keys.setdefault(cv.field.key, (cv.consensus.version.number * -1, cv.field.position))
+        row[f"v_{cv.field.key}"] = display_value(cv.value)
+        row[f"s_{cv.field.key}"] = _source(cv)
+    ordered = sorted(keys, key=lambda k: keys[k])
+    return ordered, list(rows.values())
+
+
+def raw_rows(*, review: Review, user) -> list[dict]:
+    form = services.get_form(review=review)
+    copies = list(
+        ExtractionCopy.objects.filter(form=form, study__review=review).select_related(
+            "study", "reviewer", "version"
+        )
+    )
+    by_study: dict[int, list[ExtractionCopy]] = defaultdict(list)
+    for copy in copies:
+        by_study[copy.study_id].append(copy)
+    can_write = user.has_perm("review.write", review)
+    visible = {
+        c.pk: c
+        for c in copies
+        if c.reviewer_id == user.pk or (can_write and services.all_submitted(by_study[c.study_id]))
+    }
+    values = (
+        Value.objects.filter(copy_id__in=list(visible))
+        .select_related("field", "arm", "outcome", "report")
+        .order_by(
+            "copy__study__label",
+            "copy__study_id",
+            "copy__reviewer__username",
+            "field__position",
+            "arm__position",
+            "outcome__position",
+        )
+    )
+    rows = []
+    for v in values:
+        copy = visible[v.copy_id]
+        rows.append(
+            {
+                "study": copy.study.label,
+                "reviewer": copy.reviewer.username,
+                "status": copy.status,
+                "submitted_at": copy.submitted_at.isoformat() if copy.submitted_at else "",
+                "form_version": copy.version.number,
+                "section": v.field.section,
+                "field": v.field.key,
+                "arm": v.arm.name if v.arm else "",
+                "outcome": v.outcome.name if v.outcome else "",
+                "time_point": v.outcome.time_point if v.outcome else "",
+                "measure": v.outcome.measure if v.outcome else "",
+                "value": display_value(v.value),
+                "comment": v.comment,
+                "report": v.report.short_citation if v.report else "",
+                "page": v.page,
+            }
+        )
+    return rows
+
+
+def build_dataset(*, review: Review, user, table: str):
+    if table == "consensus-long":
+        return ConsensusLongResource().export(consensus_long_rows(review=review))
+    if table == "consensus-wide":
+        keys, rows = consensus_wide_rows(review=review)
+        return ConsensusWideResource(field_keys=keys).export(rows)
+    if table == "raw-copies":
+        return RawCopiesResource().export(raw_rows(review=review, user=user))
+    raise UnknownExport(f"No export called “{table}”; choose one of {', '.join(TABLES)}.")
+
+
+def export_table(*, review: Review, user, table: str, fmt: str) -> tuple[bytes, str, str]:
+    """(file content, content type, file name) of one table in CSV or XLSX."""
+    if fmt not in CONTENT_TYPES:
+        raise UnknownExport(f"No format “{fmt}”; choose csv or xlsx.")
+    dataset = build_dataset(review=review, user=user, table=table)
+    content = dataset.export(fmt)
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    return content, CONTENT_TYPES[fmt], f"{review.slug}-{table}.{fmt}"

@@ -1,0 +1,78 @@
+"""django-import-export resources for the extraction tables. Rows are plain dicts built by exports.py in a
+fixed number of queries; the resources name and order the columns."""
+
+from __future__ import annotations
+
+from import_export import fields, resources
+
+
+def _field(attribute: str, column: str) -> fields.Field:
+    return fields.Field(attribute=attribute, column_name=column)
+
+
+class _DictResource(resources.Resource):
+    columns: list[tuple[str, str]] = []
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        for attribute, column in self.columns:
+            self.fields[attribute] = _field(attribute, column)
+
+    def get_export_order(self):
+        return tuple(attribute for attribute, _ in self.columns)
+
+
+class ConsensusLongResource(_DictResource):
+    """The consensus in long form: one row per study, field, arm and outcome, with provenance."""
+
+    columns = [
+        ("study", "study"),
+        ("section", "section"),
+        ("field", "field"),
+        ("label", "label"),
+        ("level", "level"),
+        ("arm", "arm"),
+        ("outcome", "outcome"),
+        ("time_point", "time point"),
+        ("measure", "measure"),
+        ("value", "value"),
+        ("unit", "unit"),
+        ("provenance", "provenance"),
+        ("source", "source"),
+        ("decided_by", "decided by"),
+        ("note", "note"),
+        ("form_version", "form version"),
+    ]
+
+
+class ConsensusWideResource(_DictResource):
+    """The consensus as one row per study: each study-level field, then where its value came from."""
+
+    def __init__(self, *, field_keys: list[str], **kwargs):
+        self.columns = [("study", "study")]
+        for key in field_keys:
+            self.columns += [(f"v_{key}", key), (f"s_{key}", f"{key} (source)")]
+        self.columns += [("form_version", "form version")]
+        super().__init__(**kwargs)
+
+
+class RawCopiesResource(_DictResource):
+    """Every reviewer's own answers, as entered."""
+
+    columns = [
+        ("study", "study"),
+        ("reviewer", "reviewer"),
+        ("status", "status"),
+        ("submitted_at", "submitted at"),
+        ("form_version", "form version"),
+        ("section", "section"),
+        ("field", "field"),
+        ("arm", "arm"),
+        ("outcome", "outcome"),
+        ("time_point", "time point"),
+        ("measure", "measure"),
+        ("value", "value"),
+        ("comment", "comment"),
+        ("report", "report"),
+        ("page", "page"),
+    ]
