@@ -129,7 +129,7 @@ class Arm(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["copy", "position", "id"]
+        ordering = ["copy_id", "position", "id"]
 
     def __str__(self) -> str:
         return self.name
@@ -147,7 +147,7 @@ class Outcome(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["copy", "position", "id"]
+        ordering = ["copy_id", "position", "id"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.time_point})" if self.time_point else self.name

@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.urls import reverse
+
+from extraction import services
+from extraction.constants import Provenance
+from extraction.definitions import library_template
+from extraction.models import ConsensusValue, FormVersion, Value
+
+from .conftest import fill
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name, review, *args):
+    return reverse(f"extraction:{name}", args=[review.slug, *args])
+
+
+def cell(copy, key) -> str:
+    f = copy.version.fields.get(key=key)
+    return f"v-{f.pk}-0-0"
+
+
+def submitted_pair(copies, reviewer, reviewer2):
+    fill(copies[0], reviewer, {"design": "Crossover", "ketamine_dose": "0.5", "country": "USA"})
+    fill(copies[1], reviewer2, {"design": "Crossover", "ketamine_dose": "0.50", "country": "UK"})
+    services.submit_copy(copy=copies[0], user=reviewer)
+    services.submit_copy(copy=copies[1], user=reviewer2)
+
+
+def test_reviewer_fills_saves_and_sees_errors_at_the_field(review, copies, reviewer, client_for):
+    client = client_for(reviewer)
+    page = client.get(url("copy", review, copies[0].pk))
+    assert page.status_code == 200
+    assert "Ketamine dose (mg/kg)" in page.content.decode()
+    response = client.post(
+        url("copy", review, copies[0].pk),
+        {cell(copies[0], "ketamine_dose"): "11", cell(copies[0], "country"): "USA", "action": "save"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert (
+        f'id="err-{cell(copies[0], "ketamine_dose")[2:]}" class="field-error" role="alert">11 mg/kg is above the allowed maximum of 10 mg/kg.'
+        in html
+    )
+    assert 'value="11"' in html  # what was typed stays in the box
+    assert {v.field.key: v.value for v in Value.objects.select_related("field")} == {"country": "USA"}
+
+
+def test_autosave_answers_with_status_and_field_messages(review, copies, reviewer, client_for):
+    response = client_for(reviewer).post(
+        url("copy_autosave", review, copies[0].pk),
+        {cell(copies[0], "age_mean"): "old", cell(copies[0], "design"): "Parallel"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "1 answer(s) not saved" in html
+    assert "“old” is not a number." in html and 'hx-swap-oob="true"' in html
+    assert Value.objects.get().value == "Parallel"
+
+
+def test_submit_locks_and_blinds_until_all_submitted(
+    review, copies, reviewer, reviewer2, adjudicator, client_for
+):
+    fill(copies[0], reviewer, {"design": "Crossover"})
+    response = client_for(reviewer).post(
+        url("copy", review, copies[0].pk), {"action": "submit", cell(copies[0], "design"): "Crossover"}
+    )
+    assert response.status_code == 302
+    copies[0].refresh_from_db()
+    assert copies[0].is_locked
+    # The other reviewer, the adjudicator and the owner cannot reach the submitted copy yet.
+    for user in (reviewer2, adjudicator):
+        assert client_for(user).get(url("copy", review, copies[0].pk)).status_code == 404
+    assert client_for(adjudicator).get(url("reconcile", review, copies[0].study.pk)).status_code == 302
+    raw = client_for(reviewer2).get(url("export", review, "raw-copies", "csv")).content.decode()
+    assert "Crossover" not in raw
+    mine = client_for(reviewer).get(url("export", review, "raw-copies", "csv")).content.decode()
+    assert "Crossover" in mine
+    # A locked copy refuses changes.
+    client_for(reviewer).post(url("copy", review, copies[0].pk), {cell(copies[0], "design"): "Parallel"})
+    assert Value.objects.get(copy=copies[0]).value == "Crossover"
+
+
+def test_only_the_assigned_reviewer_writes_a_copy(review, copies, reviewer2, owner, client_for):
+    for user in (reviewer2, owner):
+        response = client_for(user).post(
+            url("copy", review, copies[0].pk), {cell(copies[0], "design"): "Crossover"}
+        )
+        assert response.status_code == 404  # blinded: it does not exist for them
+    assert not Value.objects.exists()
+
+
+def test_reconcile_page_and_htmx_save(
+    review, copies, reviewer, reviewer2, adjudicator, client_for, django_assert_max_num_queries
+):
+    submitted_pair(copies, reviewer, reviewer2)
+    client = client_for(adjudicator)
+    client.get(url("reconcile", review, copies[0].study.pk))  # starts the consensus
+    with django_assert_max_num_queries(17):
+        page = client.get(url("reconcile", review, copies[0].study.pk))
+    html = page.content.decode()
+    assert "1 disagree" in html or "disagree;" in html
+    country = ConsensusValue.objects.get(field__key="country")
+    response = client.post(
+        url("consensus_value", review, country.pk),
+        {"revision": "0", "source": f"copy:{copies[1].pk}"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "from reviewer2" in response.content.decode()
+    # A second reconciler who loaded the page before gets a clear message with both versions.
+    stale = client_for(review.created_by).post(
+        url("consensus_value", review, country.pk),
+        {"revision": "0", "source": "entered", "value": "United States", "note": "p. 2"},
+        headers={"HX-Request": "true"},
+    )
+    assert stale.status_code == 409
+    text = stale.content.decode()
+    assert "adjudicator changed this value while you were editing it" in text
+    assert "Theirs: <strong>UK</strong>" in text and "Yours: <strong>United States</strong>" in text
+    country.refresh_from_db()
+    assert (country.value, country.provenance) == ("UK", Provenance.REVIEWER)
+
+
+def test_viewers_read_the_consensus_only_once_it_exists(
+    review, copies, reviewer, reviewer2, adjudicator, viewer, client_for
+):
+    study = copies[0].study
+    assert client_for(viewer).get(url("consensus", review, study.pk)).status_code == 404
+    submitted_pair(copies, reviewer, reviewer2)
+    assert client_for(viewer).get(url("reconcile", review, study.pk)).status_code == 403
+    assert client_for(viewer).get(url("copy", review, copies[0].pk)).status_code == 404
+    services.start_consensus(study=study, form=copies[0].form, user=adjudicator)
+    page = client_for(viewer).get(url("consensus", review, study.pk))
+    assert page.status_code == 200 and "Crossover" in page.content.decode()
+    raw = client_for(viewer).get(url("export", review, "raw-copies", "csv")).content.decode()
+    assert "Crossover" not in raw
+
+
+def test_study_list_queries_do_not_grow(
+    review,
+    form_version,
+    make_study,
+    reviewer,
+    reviewer2,
+    client_for,
+    django_assert_num_queries,
+    django_assert_max_num_queries,
+):
+    for i in range(3):
+        services.assign_study(study=make_study(f"Author{i}, A", 2000 + i), reviewers=[reviewer, reviewer2])
+    client = client_for(reviewer)
+    client.get(url("studies", review))
+    with django_assert_max_num_queries(12) as few:
+        client.get(url("studies", review))
+    for i in range(3, 9):
+        services.assign_study(study=make_study(f"Author{i}, A", 2000 + i), reviewers=[reviewer, reviewer2])
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(url("studies", review))
+    assert response.content.decode().count("Extract</a>") == 9
+
+
+def test_form_builder_import_publish_and_export(review, owner, reviewer, client_for):
+    client = client_for(owner)
+    upload = io.BytesIO(json.dumps(library_template("ketamine_depression")).encode())
+    upload.name = "ketamine.json"
+    client.post(url("form_import", review), {"file": upload})
+    assert FormVersion.objects.get().number == 1
+    response = client.post(
+        url("field_add", review),
+        {
+            "new-section": "Other",
+            "new-label": "Adverse events",
+            "new-key": "adverse_events",
+            "new-field_type": "long_text",
+            "new-level": "study",
+            "new-position": "99",
+        },
+    )
+    assert response.status_code == 302
+    client.post(url("form_publish", review))
+    exported = client.get(url("form_export", review)).json()
+    assert exported["sections"][-1]["fields"][-1]["key"] == "adverse_events"
+    assert client_for(reviewer).post(url("form_publish", review)).status_code == 403
+    bad = io.BytesIO(
+        b'{"name": "Broken", "sections": [{"title": "A", "fields": [{"key": "x", "label": "X", "type": "number"}]}]}'
+    )
+    bad.name = "broken.json"
+    page = client.post(url("form_import", review), {"file": bad}, follow=True)
+    assert "broken.json was not imported, nothing changed" in page.content.decode()
+    assert "sections[0].fields[0].type: “number” is not one of" in page.content.decode()
+    assert FormVersion.objects.count() == 1
+
+
+def test_form_page_shows_what_changed(review, owner, form_version, client_for):
+    draft = services.start_draft(form=form_version.form, user=owner)
+    services.remove_field(field=draft.fields.get(key="country"))
+    html = client_for(owner).get(url("form", review)).content.decode()
+    assert "Changes since version 1" in html and "Removed “Country” (country)" in html
