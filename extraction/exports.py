@@ -4,6 +4,7 @@ its own reviewer until every copy of its study is submitted, and never to viewer
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 
 from extraction import services
@@ -172,13 +173,51 @@ def build_dataset(*, review: Review, user, table: str):
     raise UnknownExport(f"No export called “{table}”; choose one of {', '.join(TABLES)}.")
 
 
+def _xlsx(dataset, *, title: str) -> bytes:
+    """The dataset as an XLSX workbook, written in openpyxl's streaming mode: tablib's own XLSX writer
+    builds every cell as an object and took 15 s for the long consensus of 500 studies."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in dataset.headers:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in dataset:
+        sheet.append([_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value):
+    # Text that a spreadsheet would run as a formula is kept as text (CSV/formula injection).
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def export_table(*, review: Review, user, table: str, fmt: str) -> tuple[bytes, str, str]:
     """(file content, content type, file name) of one table in CSV or XLSX."""
     if fmt not in CONTENT_TYPES:
         raise UnknownExport(f"No format “{fmt}”; choose csv or xlsx.")
     dataset = build_dataset(review=review, user=user, table=table)
-    # tablib's "adaptive" column widths measure every cell again: most of the time of a large XLSX.
-    content = dataset.export(fmt, column_width=None) if fmt == "xlsx" else dataset.export(fmt)
+    content = _xlsx(dataset, title=table) if fmt == "xlsx" else dataset.export(fmt)
     if isinstance(content, str):
         content = content.encode("utf-8")
     return content, CONTENT_TYPES[fmt], f"{review.slug}-{table}.{fmt}"
