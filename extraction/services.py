@@ -222,7 +222,7 @@ def assign_unassigned(*, review: Review, reviewers: list, kind: str = FormKind.E
 
 
 def _locked_copy(copy: ExtractionCopy, user) -> ExtractionCopy:
-    copy = ExtractionCopy.objects.select_for_update().select_related("study").get(pk=copy.pk)
+    copy = ExtractionCopy.objects.select_for_update(of=("self",)).select_related("study").get(pk=copy.pk)
     if copy.reviewer_id != user.pk:
         raise PermissionDenied("Only the assigned reviewer fills this copy.")
     if copy.is_locked:
@@ -636,7 +636,7 @@ def resolve_value(
     (parsed and range-checked like any answer). Refused with StaleConsensus when the stored revision is
     not the one the reconciler saw."""
     cv = (
-        ConsensusValue.objects.select_for_update()
+        ConsensusValue.objects.select_for_update(of=("self",))
         .select_related("field", "consensus", "decided_by", "source_copy__reviewer")
         .get(pk=consensus_value.pk)
     )
