@@ -191,25 +191,10 @@ def _xlsx(dataset, *, title: str) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in dataset:
-        sheet.append([_cell(v) for v in row])
+        sheet.append(list(row))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _cell(value):
-    # Text that a spreadsheet would run as a formula is kept as text (CSV/formula injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def export_table(*, review: Review, user, table: str, fmt: str) -> tuple[bytes, str, str]:

@@ -26,7 +26,22 @@ class _DictResource(resources.Resource):
         # thousands of rows fast (the generic path looks every field up again for every row).
         if selected_fields:
             return super().export_resource(instance, selected_fields, **kwargs)
-        return [instance.get(attribute, "") for attribute, _ in self.columns]
+        return [_safe(instance.get(attribute, "")) for attribute, _ in self.columns]
+
+
+def _safe(value):
+    """Text a spreadsheet would run as a formula stays text (formula injection through CSV or XLSX)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class ConsensusLongResource(_DictResource):

@@ -202,3 +202,96 @@ def test_form_page_shows_what_changed(review, owner, form_version, client_for):
     services.remove_field(field=draft.fields.get(key="country"))
     html = client_for(owner).get(url("form", review)).content.decode()
     assert "Changes since version 1" in html and "Removed “Country” (country)" in html
+
+
+def test_copy_page_queries_do_not_grow_with_arms_and_answers(
+    review, copies, reviewer, client_for, django_assert_max_num_queries
+):
+    client = client_for(reviewer)
+    services.set_arms(copy=copies[0], user=reviewer, names=["Ketamine", "Saline"])
+    with django_assert_max_num_queries(12) as few:
+        client.get(url("copy", review, copies[0].pk))
+    services.set_arms(copy=copies[0], user=reviewer, names=["Ketamine", "Saline", "Midazolam", "Placebo"])
+    services.set_outcomes(copy=copies[0], user=reviewer, rows=[("MADRS", "24 h", ""), ("HDRS", "24 h", "")])
+    fill(
+        copies[0],
+        reviewer,
+        {"design": "Parallel", ("n_randomised", "Ketamine"): "10", ("change_mean", "MADRS"): "-3"},
+    )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url("copy", review, copies[0].pk))
+    assert "N randomised — Midazolam" in page.content.decode()
+
+
+def test_changing_an_answer_keeps_its_history(review, copies, reviewer, client_for):
+    client = client_for(reviewer)
+    name = cell(copies[0], "country")
+    client.post(url("copy", review, copies[0].pk), {name: "Sweden", "action": "save"})
+    client.post(
+        url("copy", review, copies[0].pk), {name: "Denmark", f"c-{name[2:]}": "two sites", "action": "save"}
+    )
+    value = Value.objects.get()
+    assert (value.value, value.comment) == ("Denmark", "two sites")
+    assert list(value.history.order_by("history_date").values_list("value", "history_user")) == [
+        ("Sweden", reviewer.pk),
+        ("Denmark", reviewer.pk),
+    ]
+
+
+def test_arms_and_outcomes_form(review, copies, reviewer, client_for):
+    client = client_for(reviewer)
+    response = client.post(
+        url("copy_arms", review, copies[0].pk),
+        {"arms": "Ketamine\nSaline", "outcomes": "MADRS | 24 h | change from baseline\nbad | a | b | c"},
+        follow=True,
+    )
+    assert "Line 2: write “name | time point | measure”" in response.content.decode()
+    assert not copies[0].arms.exists()  # nothing changed
+    client.post(
+        url("copy_arms", review, copies[0].pk),
+        {"arms": "Ketamine\nSaline", "outcomes": "MADRS | 24 h | change"},
+    )
+    assert list(copies[0].arms.values_list("name", flat=True)) == ["Ketamine", "Saline"]
+    assert copies[0].outcomes.get().time_point == "24 h"
+
+
+def test_link_and_split_pages(review, study, make_study, reviewer, viewer, client_for):
+    other = make_study("Tiger, M", 2020)
+    report = other.reports.get()
+    assert (
+        client_for(viewer).post(url("report_link", review, report.pk), {"study": study.pk}).status_code == 403
+    )
+    response = client_for(reviewer).post(url("report_link", review, report.pk), {"study": study.pk})
+    assert response.status_code == 302
+    assert study.reports.count() == 2
+    page = client_for(reviewer).get(url("study", review, study.pk)).content.decode()
+    assert "Split into its own study" in page
+    client_for(reviewer).post(url("report_split", review, report.pk))
+    report.refresh_from_db()
+    assert report.study_id != study.pk
+
+
+def test_exports_keep_formulas_as_text(review, copies, reviewer, reviewer2, adjudicator):
+    from extraction import exports
+
+    fill(copies[0], reviewer, {"design": "Parallel", "country": "=HYPERLINK(1)"})
+    fill(copies[1], reviewer2, {"design": "Parallel", "country": "=hyperlink(1)"})
+    services.submit_copy(copy=copies[0], user=reviewer)
+    services.submit_copy(copy=copies[1], user=reviewer2)
+    services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    content, _, _ = exports.export_table(review=review, user=adjudicator, table="consensus-wide", fmt="xlsx")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    values = [c.value for c in sheet[2]]
+    assert "'=HYPERLINK(1)" in values or "'=hyperlink(1)" in values
+    assert sheet.freeze_panes == "A2"
+    csv_text = exports.export_table(review=review, user=adjudicator, table="consensus-long", fmt="csv")[
+        0
+    ].decode()
+    assert ",'=" in csv_text and ",=" not in csv_text
+
+
+def test_dashboard_lists_extraction_work(review, copies, reviewer, client_for):
+    page = client_for(reviewer).get(reverse("review:dashboard", args=[review.slug])).content.decode()
+    assert "Studies to extract</a>: 1" in page
