@@ -42,8 +42,11 @@ def _check_range(field, number: Decimal) -> None:
 
 
 def _plain(number) -> str:
-    text = format(Decimal(number).normalize(), "f")
-    return text
+    return format(Decimal(number).normalize(), "f")
+
+
+def display_number(number) -> str:
+    return _plain(number)
 
 
 def _match_choice(field, text: str) -> str:

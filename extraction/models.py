@@ -85,6 +85,20 @@ class FormField(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def range_label(self) -> str:
+        """“0 to 10”, “at least 0”, “at most 92” or “”: the allowed range in words."""
+        from extraction.comparison import display_number
+
+        low, high = self.min_value, self.max_value
+        if low is not None and high is not None:
+            return f"{display_number(low)} to {display_number(high)}"
+        if low is not None:
+            return f"at least {display_number(low)}"
+        if high is not None:
+            return f"at most {display_number(high)}"
+        return ""
+
 
 class ExtractionCopy(models.Model):
     """One reviewer's copy of the form for one study: a draft until submitted, then locked."""
