@@ -290,9 +290,15 @@ def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpRespo
             "needs_arms": any(f.level == FieldLevel.ARM for f in data.fields),
             "needs_outcomes": any(f.level == FieldLevel.OUTCOME for f in data.fields),
             "status": _copy_status(copies),
+            "newer_version": _newer_version(copy),
         },
         status=400 if errors else 200,
     )
+
+
+def _newer_version(copy: ExtractionCopy) -> FormVersion | None:
+    latest = services.published_version(copy.form)
+    return latest if latest and latest.number > copy.version.number else None
 
 
 def _copy_status(copies: list[ExtractionCopy]) -> str:

@@ -84,3 +84,24 @@ def test_new_assignments_use_the_latest_published_version(
     services.publish_version(version=draft, user=owner)
     copies = services.assign_study(study=make_study("Tiger, M", 2020), reviewers=[reviewer, reviewer2])
     assert {c.version.number for c in copies} == {2}
+
+
+def test_copies_on_different_versions_compare_by_field_key(
+    form_version, owner, study, reviewer, reviewer2, client_for, review
+):
+    [first] = services.assign_study(study=study, reviewers=[reviewer])
+    draft = services.start_draft(form=form_version.form, user=owner)
+    services.save_field(
+        version=draft, data={"label": "Dose of ketamine"}, field=draft.fields.get(key="ketamine_dose")
+    )
+    services.publish_version(version=draft, user=owner)
+    [second] = services.assign_study(study=study, reviewers=[reviewer2])
+    assert (first.version.number, second.version.number) == (1, 2)
+    fill(first, reviewer, {"design": "Crossover", "ketamine_dose": "0.5"})
+    fill(second, reviewer2, {"design": "Crossover", "ketamine_dose": "0.50"})
+    comparison = services.build_comparison(study=study, form=form_version.form)
+    assert comparison.version == draft
+    dose = next(r for r in comparison.rows if r.field.key == "ketamine_dose")
+    assert dose.agree and dose.field.label == "Dose of ketamine"
+    page = client_for(reviewer).get(f"/reviews/{review.slug}/extraction/copies/{first.pk}/").content.decode()
+    assert "The form has a newer version (2)" in page
