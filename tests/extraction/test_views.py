@@ -295,3 +295,21 @@ def test_exports_keep_formulas_as_text(review, copies, reviewer, reviewer2, adju
 def test_dashboard_lists_extraction_work(review, copies, reviewer, client_for):
     page = client_for(reviewer).get(reverse("review:dashboard", args=[review.slug])).content.decode()
     assert "Studies to extract</a>: 1" in page
+
+
+def test_consensus_and_form_pages_have_fixed_query_counts(
+    review, copies, reviewer, reviewer2, adjudicator, viewer, owner, client_for, django_assert_max_num_queries
+):
+    submitted_pair(copies, reviewer, reviewer2)
+    consensus = services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    for cv in consensus.values.filter(provenance=Provenance.PENDING):
+        services.resolve_value(
+            consensus_value=cv, user=adjudicator, revision=cv.revision, source=f"copy:{copies[0].pk}"
+        )
+    viewer_client, owner_client = client_for(viewer), client_for(owner)
+    with django_assert_max_num_queries(10):
+        page = viewer_client.get(url("consensus", review, copies[0].study.pk))
+    html = page.content.decode()
+    assert "from reviewer" in html and "History" in html
+    with django_assert_max_num_queries(12):
+        assert owner_client.get(url("form", review)).status_code == 200
