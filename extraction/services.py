@@ -369,6 +369,7 @@ def save_copy(*, copy: ExtractionCopy, user, entries: dict[tuple[int, int, int],
                 report_id,
                 page,
             )
+            existing.updated_at = timezone.now()  # bulk_update does not touch auto_now fields
             to_update.append(existing)
     # One history row per changed value, written in bulk.
     from simple_history.utils import bulk_create_with_history, bulk_update_with_history
