@@ -23,6 +23,8 @@ class FieldLevel(models.TextChoices):
     STUDY = "study", "Study"
     ARM = "arm", "Per arm"
     OUTCOME = "outcome", "Per outcome"
+    # Results such as the mean change in MADRS at 24 h are reported for each arm of each outcome.
+    ARM_OUTCOME = "arm_outcome", "Per arm and outcome"
 
 
 class CopyStatus(models.TextChoices):

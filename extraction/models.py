@@ -68,7 +68,7 @@ class FormField(models.Model):
     section = models.CharField(max_length=200)
     position = models.PositiveIntegerField(default=0)
     field_type = models.CharField("type", max_length=20, choices=FieldType.choices)
-    level = models.CharField(max_length=10, choices=FieldLevel.choices, default=FieldLevel.STUDY)
+    level = models.CharField(max_length=20, choices=FieldLevel.choices, default=FieldLevel.STUDY)
     help_text = models.TextField(blank=True)
     required = models.BooleanField(default=False)
     min_value = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
@@ -195,13 +195,18 @@ class Value(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["copy", "field", "arm"],
-                condition=models.Q(arm__isnull=False),
+                condition=models.Q(arm__isnull=False, outcome__isnull=True),
                 name="one_value_per_arm",
             ),
             models.UniqueConstraint(
                 fields=["copy", "field", "outcome"],
-                condition=models.Q(outcome__isnull=False),
+                condition=models.Q(outcome__isnull=False, arm__isnull=True),
                 name="one_value_per_outcome",
+            ),
+            models.UniqueConstraint(
+                fields=["copy", "field", "arm", "outcome"],
+                condition=models.Q(arm__isnull=False, outcome__isnull=False),
+                name="one_value_per_arm_outcome",
             ),
         ]
 

@@ -297,6 +297,10 @@ class CopyData:
             elif f.level == FieldLevel.OUTCOME:
                 for outcome in self.outcomes:
                     yield f, None, outcome
+            elif f.level == FieldLevel.ARM_OUTCOME:
+                for outcome in self.outcomes:
+                    for arm in self.arms:
+                        yield f, arm, outcome
             else:
                 yield f, None, None
 
@@ -449,11 +453,8 @@ class Row:
 
     @property
     def where(self) -> str:
-        if self.arm_name:
-            return self.arm_name
-        if self.outcome_name:
-            return " · ".join(p for p in (self.outcome_name, self.time_point, self.measure) if p)
-        return ""
+        outcome = " · ".join(p for p in (self.outcome_name, self.time_point, self.measure) if p)
+        return " — ".join(p for p in (outcome, self.arm_name) if p)
 
 
 @dataclass
@@ -550,6 +551,12 @@ def build_comparison(
             places = [(k, e["name"], "", "", "", "") for k, e in arm_list.items()]
         elif f.level == FieldLevel.OUTCOME:
             places = [("", "", k, e["name"], e["time_point"], e["measure"]) for k, e in outcome_list.items()]
+        elif f.level == FieldLevel.ARM_OUTCOME:
+            places = [
+                (a_key, a["name"], o_key, o["name"], o["time_point"], o["measure"])
+                for o_key, o in outcome_list.items()
+                for a_key, a in arm_list.items()
+            ]
         else:
             places = [("", "", "", "", "", "")]
         for a_key, a_name, o_key, o_name, time_point, measure in places:

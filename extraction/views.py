@@ -189,7 +189,8 @@ def _copy_sections(data: services.CopyData, errors: dict, posted=None) -> list[d
             value = stored.value if stored else None
             text = input_value(value)
             selected = value if isinstance(value, list) else []
-        where = f" — {arm}" if arm else (f" — {outcome}" if outcome else "")
+        where = " — ".join(str(p) for p in (outcome, arm) if p)
+        where = f" — {where}" if where else ""
         cell = CellView(
             name=name,
             label=f"{f.label}{where}",
@@ -287,8 +288,10 @@ def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpRespo
             "sections": _copy_sections(data, errors, posted),
             "editable": copy.reviewer_id == request.user.pk and not copy.is_locked,
             "arms_form": arms_form,
-            "needs_arms": any(f.level == FieldLevel.ARM for f in data.fields),
-            "needs_outcomes": any(f.level == FieldLevel.OUTCOME for f in data.fields),
+            "needs_arms": any(f.level in (FieldLevel.ARM, FieldLevel.ARM_OUTCOME) for f in data.fields),
+            "needs_outcomes": any(
+                f.level in (FieldLevel.OUTCOME, FieldLevel.ARM_OUTCOME) for f in data.fields
+            ),
             "status": _copy_status(copies),
             "newer_version": _newer_version(copy),
         },

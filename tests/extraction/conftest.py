@@ -44,7 +44,8 @@ def field(version, key):
 
 
 def fill(copy, user, answers: dict, *, arms=None, outcomes=None):
-    """Answer a copy: {key: raw} for study fields, {(key, arm name): raw}, {(key, outcome name): raw}."""
+    """Answer a copy: {key: raw} for study fields, {(key, arm or outcome name): raw} per arm or per outcome,
+    {(key, outcome name, arm name): raw} per arm and outcome."""
     if arms is not None:
         services.set_arms(copy=copy, user=user, names=arms)
     if outcomes is not None:
@@ -53,7 +54,11 @@ def fill(copy, user, answers: dict, *, arms=None, outcomes=None):
     by_key = {f.key: f for f in data.fields}
     entries = {}
     for key, raw in answers.items():
-        if isinstance(key, tuple):
+        if isinstance(key, tuple) and len(key) == 3:
+            key, outcome_name, arm_name = key
+            arm = next(a for a in data.arms if a.name == arm_name)
+            outcome = next(o for o in data.outcomes if o.name == outcome_name)
+        elif isinstance(key, tuple):
             key, where = key
             arm = next((a for a in data.arms if a.name == where), None)
             outcome = next((o for o in data.outcomes if o.name == where), None)

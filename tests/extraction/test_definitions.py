@@ -47,7 +47,8 @@ def test_the_ketamine_template_holds_what_the_issue_lists():
     assert fields["design"]["choices"] == ["Parallel", "Crossover"]
     assert fields["ketamine_dose"]["unit"] == "mg/kg"
     assert fields["n_randomised"]["level"] == "arm"
-    assert fields["change_mean"]["level"] == "outcome"
+    assert fields["change_mean"]["level"] == "arm_outcome"  # mean, SD and n per arm of each outcome
+    assert fields["scale"]["level"] == "outcome"
     assert "Naltrexone pre-treatment plus ketamine" in fields["comparator"]["choices"]
     assert "5-HT1B receptor binding (PET)" in fields["biomarkers"]["choices"]
 

@@ -26,7 +26,7 @@ def reconciled_study(study, copies, reviewer, reviewer2, adjudicator):
             "comparator": ["Saline"],
             ("n_randomised", "Ketamine"): "20",
             ("n_randomised", "Saline"): "10",
-            ("change_mean", "MADRS"): "-12.5",
+            ("change_mean", "MADRS", "Ketamine"): "-12.5",
         },
         arms=arms,
         outcomes=outcomes,
@@ -41,7 +41,7 @@ def reconciled_study(study, copies, reviewer, reviewer2, adjudicator):
             "comparator": ["Saline"],
             ("n_randomised", "Ketamine"): "20",
             ("n_randomised", "Saline"): "10",
-            ("change_mean", "MADRS"): "-12.0",
+            ("change_mean", "MADRS", "Ketamine"): "-12.0",
         },
         arms=arms,
         outcomes=outcomes,
@@ -56,7 +56,7 @@ def reconciled_study(study, copies, reviewer, reviewer2, adjudicator):
         source=f"copy:{copies[0].pk}",
     )
     services.resolve_value(
-        consensus_value=consensus.values.get(field__key="change_mean"),
+        consensus_value=consensus.values.get(field__key="change_mean", arm_name="Ketamine"),
         user=adjudicator,
         revision=0,
         source="entered",
@@ -96,7 +96,7 @@ def test_consensus_long_round_trip(review, reconciled, adjudicator, fmt):
     rows = {(r["field"], r["arm"] or "", r["outcome"] or ""): r for r in loaded.dict}
     expected = {(r["field"], r["arm"], r["outcome"]): r for r in exports.consensus_long_rows(review=review)}
     assert set(rows) == set(expected)
-    change = rows[("change_mean", "", "MADRS")]
+    change = rows[("change_mean", "Ketamine", "MADRS")]
     assert (change["value"], change["provenance"], change["source"], change["note"]) == (
         "-12.25",
         "entered",
@@ -118,7 +118,7 @@ def test_raw_copies_round_trip(review, reconciled, adjudicator, fmt):
     }
     assert by_reviewer[("reviewer", "country", "", "")] == "Sweden"
     assert by_reviewer[("reviewer2", "country", "", "")] == "Sweden; Denmark"
-    assert str(by_reviewer[("reviewer2", "change_mean", "", "MADRS")]) == "-12.0"
+    assert str(by_reviewer[("reviewer2", "change_mean", "Ketamine", "MADRS")]) == "-12.0"
 
 
 def test_export_queries_do_not_grow_with_studies(

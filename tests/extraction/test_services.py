@@ -83,7 +83,7 @@ def test_agreeing_values_become_consensus_by_themselves(copies, reviewer, review
             "ketamine_dose": "0.50",
             "country": "USA ",
             ("n_randomised", "Ketamine + naltrexone"): "14",
-            ("change_mean", "MADRS"): "-10.5",
+            ("change_mean", "MADRS", "Ketamine + naltrexone"): "-10.5",
             "comparator": ["Naltrexone pre-treatment plus ketamine", "Saline"],
         },
         {
@@ -91,7 +91,7 @@ def test_agreeing_values_become_consensus_by_themselves(copies, reviewer, review
             "ketamine_dose": "0.5",
             "country": "usa",
             ("n_randomised", "Ketamine + naltrexone"): "12",
-            ("change_mean", "MADRS"): "-10.50",
+            ("change_mean", "MADRS", "Ketamine + naltrexone"): "-10.50",
             "comparator": ["Saline", "Naltrexone pre-treatment plus ketamine"],
         },
         arms=arms,
@@ -107,7 +107,8 @@ def test_agreeing_values_become_consensus_by_themselves(copies, reviewer, review
     assert cells[("ketamine_dose", "", "")].provenance == Provenance.AGREED
     assert cells[("country", "", "")].provenance == Provenance.AGREED
     assert cells[("comparator", "", "")].provenance == Provenance.AGREED
-    assert cells[("change_mean", "", "MADRS")].provenance == Provenance.AGREED
+    assert cells[("change_mean", "Ketamine + naltrexone", "MADRS")].provenance == Provenance.AGREED
+    assert cells[("change_mean", "Ketamine + placebo", "MADRS")].value is None
     assert cells[("n_randomised", "Ketamine + naltrexone", "")].provenance == Provenance.PENDING
     assert cells[("n_randomised", "Ketamine + placebo", "")].provenance == Provenance.AGREED  # both empty
     assert cells[("design", "", "")].history.count() == 1

@@ -216,11 +216,17 @@ def test_copy_page_queries_do_not_grow_with_arms_and_answers(
     fill(
         copies[0],
         reviewer,
-        {"design": "Parallel", ("n_randomised", "Ketamine"): "10", ("change_mean", "MADRS"): "-3"},
+        {
+            "design": "Parallel",
+            ("n_randomised", "Ketamine"): "10",
+            ("change_mean", "MADRS", "Ketamine"): "-3",
+        },
     )
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url("copy", review, copies[0].pk))
-    assert "N randomised — Midazolam" in page.content.decode()
+    html = page.content.decode()
+    assert "N randomised — Midazolam" in html
+    assert "Change from baseline, mean — HDRS (24 h) — Placebo" in html  # per arm of each outcome
 
 
 def test_changing_an_answer_keeps_its_history(review, copies, reviewer, client_for):
