@@ -191,7 +191,7 @@ def _xlsx(dataset, *, title: str) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in dataset:
-        sheet.append(list(row))
+        sheet.append([None if v == "" else v for v in row])  # empty cells are not written at all
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
