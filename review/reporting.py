@@ -46,7 +46,7 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
         .order_by("kind", "source_name")
     ]
     stages, my_work = _screening_summary(review=review, user=user)
-    return DashboardSummary(
+    summary = DashboardSummary(
         records_identified=counts["total"],
         duplicates_removed=counts["duplicates"],
         records_to_screen=counts["total"] - counts["duplicates"],
@@ -59,6 +59,8 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
         stages=stages,
         my_work=my_work,
     )
+    summary.my_work.extend(_extraction_work(review=review, user=user))
+    return summary
 
 
 def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]:
@@ -97,3 +99,29 @@ def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]
             }
         )
     return stages, my_work
+
+
+def _extraction_work(*, review: Review, user) -> list[dict]:
+    """The user's extraction drafts and, for reconcilers, studies whose copies are all in."""
+    from django.urls import reverse
+
+    from extraction.constants import CopyStatus, Provenance
+    from extraction.models import ConsensusValue, ExtractionCopy
+
+    work = []
+    drafts = ExtractionCopy.objects.filter(
+        study__review=review, reviewer=user, status=CopyStatus.DRAFT
+    ).count()
+    url = reverse("extraction:studies", kwargs={"review_slug": review.slug})
+    if drafts:
+        work.append({"label": "Studies to extract", "count": drafts, "url": url})
+    if user.has_perm("review.adjudicate", review):
+        pending = (
+            ConsensusValue.objects.filter(consensus__study__review=review, provenance=Provenance.PENDING)
+            .values("consensus_id")
+            .distinct()
+            .count()
+        )
+        if pending:
+            work.append({"label": "Studies to reconcile", "count": pending, "url": url})
+    return work

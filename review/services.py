@@ -114,3 +114,50 @@ def ensure_study_for_report(*, record) -> Study:
     record.study = study
     record.save(update_fields=["study"])
     return study
+
+
+@transaction.atomic
+def link_report(*, record, study: Study) -> Study:
+    """Move a report into another study of the same review (a trial and its secondary analysis are one
+    study). The study it leaves is deleted when it has no reports left and nothing else refers to it."""
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    study = Study.objects.select_for_update().get(pk=study.pk)
+    if study.review_id != record.review_id:
+        raise ValidationError("The report and the study belong to different reviews.")
+    if record.study_id is None:
+        raise ValidationError("Only reports included at full text belong to studies.")
+    previous_id = record.study_id
+    if previous_id == study.pk:
+        return study
+    record.study = study
+    record.save(update_fields=["study"])
+    _drop_if_empty(previous_id)
+    return study
+
+
+@transaction.atomic
+def split_report(*, record) -> Study:
+    """Give a report a study of its own again (undoes a link). A report alone in its study stays there."""
+    record = Record.objects.select_for_update().get(pk=record.pk)
+    if record.study_id is None:
+        raise ValidationError("Only reports included at full text belong to studies.")
+    if not Record.objects.filter(study_id=record.study_id).exclude(pk=record.pk).exists():
+        return record.study
+    study = Study.objects.create(review_id=record.review_id, label=record.short_citation)
+    record.study = study
+    record.save(update_fields=["study"])
+    return study
+
+
+def _drop_if_empty(study_id: int) -> None:
+    # Work already done on a study (extraction copies, a consensus) protects it from deletion: it is
+    # kept, empty, rather than lose anything.
+    from django.db.models import ProtectedError
+
+    if Record.objects.filter(study_id=study_id).exists():
+        return
+    try:
+        with transaction.atomic():
+            Study.objects.filter(pk=study_id).delete()
+    except ProtectedError:
+        pass

@@ -1,0 +1,233 @@
+"""Benchmark for dual extraction: 500 studies, a form of 60 fields (30 per study, 15 per arm, 15 per
+outcome), 2 arms and 3 outcomes per study, 2 reviewers. Generates its own data in a throw-away SQLite
+database (or the database named by DATABASE_URL) and prints the time and SQL query count of building the
+comparison for one study, reconciling it, and exporting the consensus of all studies.
+
+    .venv/bin/python bench/extraction.py [--studies 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="concord-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["ALLOWED_HOSTS"] = "testserver"
+os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from extraction import exports, services  # noqa: E402
+from extraction.constants import CopyStatus  # noqa: E402
+from extraction.models import Arm, ExtractionCopy, Outcome, Value  # noqa: E402
+from review import services as review_services  # noqa: E402
+from review.models import Record, Study  # noqa: E402
+
+
+def measure(label: str, func, repeat: int = 1):
+    best = None
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            result = func()
+            elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    print(f"{label:<52} {best * 1000:9.1f} ms  {len(queries.captured_queries):4d} queries")
+    return result
+
+
+def form_definition() -> dict:
+    fields = []
+    kinds = ["decimal", "integer", "text", "choice", "multi_choice", "yes_no"]
+    for level, count in (("study", 30), ("arm", 15), ("outcome", 15)):
+        for i in range(count):
+            kind = kinds[i % len(kinds)]
+            field = {
+                "key": f"{level}_{i}",
+                "label": f"{level.title()} question {i}",
+                "type": kind,
+                "level": level,
+            }
+            if kind in ("choice", "multi_choice"):
+                field["choices"] = ["Alpha", "Beta", "Gamma"]
+            if kind in ("decimal", "integer"):
+                field["min"], field["max"] = 0, 1000
+            fields.append(field)
+    return {
+        "name": "Benchmark form",
+        "sections": [{"title": f"Section {n}", "fields": fields[n * 10 : n * 10 + 10]} for n in range(6)],
+    }
+
+
+def raw_value(kind: str, rng: random.Random, agree_with=None):
+    if agree_with is not None and rng.random() < 0.9:
+        return agree_with
+    if kind == "decimal":
+        return f"{rng.randint(0, 999)}.{rng.randint(0, 9)}"
+    if kind == "integer":
+        return str(rng.randint(0, 999))
+    if kind == "choice":
+        return rng.choice(["Alpha", "Beta", "Gamma"])
+    if kind == "multi_choice":
+        return sorted(rng.sample(["Alpha", "Beta", "Gamma"], 2))
+    if kind == "yes_no":
+        return rng.random() < 0.5
+    return rng.choice(["Sweden", "USA", "United Kingdom", "Canada"])
+
+
+def build(n_studies: int):
+    User = get_user_model()
+    users = {}
+    for name in ("owner", "rita", "raj", "ada"):
+        user = User(username=name)
+        user.set_unusable_password()
+        user.save()
+        users[name] = user
+    review = review_services.create_review(slug="bench", title="Benchmark", owner=users["owner"])
+    review_services.add_member(review=review, user=users["rita"], role="reviewer")
+    review_services.add_member(review=review, user=users["raj"], role="reviewer")
+    review_services.add_member(review=review, user=users["ada"], role="adjudicator")
+    version = services.import_definition(
+        review=review, data=form_definition(), user=users["owner"], publish=True
+    )
+    fields = list(version.fields.in_order())
+    studies = Study.objects.bulk_create(
+        Study(review=review, label=f"Trial {i:04d}") for i in range(n_studies)
+    )
+    Record.objects.bulk_create(
+        Record(
+            review=review,
+            title=f"Report of trial {i}",
+            authors=[f"Author{i}, A"],
+            year=2000 + i % 25,
+            study=s,
+        )
+        for i, s in enumerate(studies)
+    )
+    copies = ExtractionCopy.objects.bulk_create(
+        ExtractionCopy(
+            study=s, form=version.form, version=version, reviewer=users[r], status=CopyStatus.SUBMITTED
+        )
+        for s in studies
+        for r in ("rita", "raj")
+    )
+    arms = Arm.objects.bulk_create(
+        Arm(copy=c, name=name, position=p) for c in copies for p, name in enumerate(["Ketamine", "Saline"])
+    )
+    outcomes = Outcome.objects.bulk_create(
+        Outcome(copy=c, name=name, time_point="24 h", measure="change", position=p)
+        for c in copies
+        for p, name in enumerate(["MADRS", "HDRS", "CADSS"])
+    )
+    arms_of, outcomes_of = {}, {}
+    for a in arms:
+        arms_of.setdefault(a.copy_id, []).append(a)
+    for o in outcomes:
+        outcomes_of.setdefault(o.copy_id, []).append(o)
+    rng = random.Random(5)
+    values = []
+    for first, second in zip(copies[::2], copies[1::2], strict=True):
+        for f in fields:
+            places = (
+                [(a1, a2, None, None) for a1, a2 in zip(arms_of[first.pk], arms_of[second.pk], strict=True)]
+                if f.level == "arm"
+                else [
+                    (None, None, o1, o2)
+                    for o1, o2 in zip(outcomes_of[first.pk], outcomes_of[second.pk], strict=True)
+                ]
+                if f.level == "outcome"
+                else [(None, None, None, None)]
+            )
+            for a1, a2, o1, o2 in places:
+                one = raw_value(f.field_type, rng)
+                two = raw_value(f.field_type, rng, agree_with=one)
+                values.append(Value(copy=first, field=f, arm=a1, outcome=o1, value=one))
+                values.append(Value(copy=second, field=f, arm=a2, outcome=o2, value=two))
+    Value.objects.bulk_create(values, batch_size=5000)
+    return review, version.form, studies, users, len(fields), len(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--studies", type=int, default=500)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    start = time.perf_counter()
+    review, form, studies, users, n_fields, n_values = build(args.studies)
+    print(
+        f"Generated {len(studies)} studies, {n_fields} fields, {n_values} reviewer values in {time.perf_counter() - start:.1f} s ({connection.vendor})"
+    )
+
+    study = studies[len(studies) // 2]
+    comparison = measure(
+        "build the comparison for one study (service)",
+        lambda: services.build_comparison(study=study, form=form),
+        repeat=5,
+    )
+    print(f"  {len(comparison.rows)} rows compared, {len(comparison.disagreements)} disagree")
+    ada = Client()
+    ada.force_login(users["ada"])
+    page_url = reverse("extraction:reconcile", args=[review.slug, study.pk])
+    ada.get(page_url)  # the first visit starts the consensus; measured below
+    services.build_comparison(study=study, form=form)
+    measure("comparison page for one study (GET, rendered)", lambda: ada.get(page_url), repeat=5)
+
+    other = studies[len(studies) // 3]
+    consensus = measure(
+        "reconcile: start consensus, agreements accepted",
+        lambda: services.start_consensus(study=other, form=form, user=users["ada"]),
+    )
+    pending = list(consensus.values.filter(provenance="pending"))
+    copy = ExtractionCopy.objects.filter(study=other, reviewer=users["rita"]).first()
+
+    def resolve_all():
+        for cv in pending:
+            services.resolve_value(
+                consensus_value=cv, user=users["ada"], revision=cv.revision, source=f"copy:{copy.pk}"
+            )
+
+    measure(f"reconcile: resolve all {len(pending)} disagreements", resolve_all)
+    one = consensus.values.filter(provenance="reviewer").first()
+    measure(
+        "reconcile: one value saved through the page (htmx)",
+        lambda: ada.post(
+            reverse("extraction:consensus_value", args=[review.slug, one.pk]),
+            {"revision": str(one.revision + 0), "source": "entered", "value": "1", "note": "bench"},
+            headers={"HX-Request": "true"},
+        ),
+    )
+
+    start = time.perf_counter()
+    for s in studies:
+        services.start_consensus(study=s, form=form, user=users["ada"])
+    print(f"(set-up) consensus started for all {len(studies)} studies in {time.perf_counter() - start:.1f} s")
+    for table in ("consensus-wide", "consensus-long"):
+        for fmt in ("csv", "xlsx"):
+            content = measure(
+                f"export {table} of {len(studies)} studies ({fmt})",
+                lambda table=table, fmt=fmt: exports.export_table(
+                    review=review, user=users["ada"], table=table, fmt=fmt
+                )[0],
+            )
+            print(f"  {len(content) / 1024:.0f} KiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Dual extraction end to end: two reviewers extract a demo study independently and disagree on two
+fields, a third person reconciles, and the downloaded table holds the consensus with its provenance."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+
+@pytest.fixture
+def demo_studies(demo):
+    """The demo review's studies. Screening creates them from full-text decisions; without it, the two
+    included trials get their studies here, the same way screening would."""
+    from django.contrib.auth import get_user_model
+
+    from extraction import services
+    from review.models import Record, Study
+    from review.services import ensure_study_for_report
+
+    if not Study.objects.for_review(demo).exists():
+        for record in Record.objects.for_review(demo).unique():
+            if record.short_citation in ("Williams 2018", "Tiger 2020"):
+                ensure_study_for_report(record=record)
+    users = get_user_model().objects.in_bulk(["rita", "raj"], field_name="username")
+    services.assign_unassigned(review=demo, reviewers=[users["rita"], users["raj"]])
+    return demo
+
+
+def extract(page: Page, live_server, login, review, username: str, answers: dict[str, str]):
+    page.context.clear_cookies()
+    login(page, username)
+    page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
+    page.locator('tr[data-study="Williams 2018"]').get_by_role("link", name="Extract").click()
+    expect(page.get_by_role("heading", name=f"Williams 2018: extraction by {username}")).to_be_visible()
+    page.get_by_label("Design").select_option("Crossover")
+    for label, value in answers.items():
+        page.get_by_label(label, exact=True).fill(value)
+    expect(page.locator("#autosave-status")).to_have_text("Draft saved.")
+    page.get_by_role("button", name="Submit and lock").click()
+    expect(page.get_by_text("Your extraction of Williams 2018 is submitted and locked.")).to_be_visible()
+
+
+def test_two_reviewers_disagree_and_a_third_reconciles(page: Page, live_server, demo_studies, login):
+    review = demo_studies
+    extract(
+        page,
+        live_server,
+        login,
+        review,
+        "rita",
+        {"Ketamine dose (mg/kg)": "0.5", "Country": "USA", "Mean age (years)": "37.5"},
+    )
+
+    # Raj cannot see Rita's copy or values before he submits.
+    page.context.clear_cookies()
+    login(page, "raj")
+    raw = page.request.get(f"{live_server.url}/reviews/{review.slug}/extraction/export/raw-copies.csv")
+    assert raw.ok and "USA" not in raw.text() and "37.5" not in raw.text()
+    extract(
+        page,
+        live_server,
+        login,
+        review,
+        "raj",
+        {"Ketamine dose (mg/kg)": "0.50", "Country": "United States", "Mean age (years)": "40.1"},
+    )
+
+    page.context.clear_cookies()
+    login(page, "ada")
+    page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
+    page.locator('tr[data-study="Williams 2018"]').get_by_role("link", name="Reconcile").click()
+    expect(page.get_by_role("heading", name="Reconcile Williams 2018")).to_be_visible()
+    expect(page.locator(".lead")).to_contain_text("2 disagree")
+    dose = page.locator('tr[data-field="ketamine_dose"]')
+    expect(dose.locator(".source")).to_have_text("agreed")  # 0.5 and 0.50 are the same number
+
+    country = page.locator('tr[data-field="country"]')
+    country.get_by_label("Take rita's: USA").check()
+    country.get_by_role("button", name="Save").click()
+    expect(page.locator('tr[data-field="country"] .source')).to_have_text("from rita")
+
+    age = page.locator('tr[data-field="age_mean"]')
+    age.get_by_label("Enter another value").check()
+    age.get_by_placeholder("value").fill("38.9")
+    age.get_by_placeholder("note (why)").fill("Table 1 gives 38.9 for the completers")
+    age.get_by_role("button", name="Save").click()
+    expect(page.locator('tr[data-field="age_mean"] .source')).to_contain_text("entered by ada")
+
+    page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
+    with page.expect_download() as download_info:
+        page.get_by_role("listitem").filter(has_text="one row per study").get_by_role(
+            "link", name="CSV"
+        ).click()
+    text = Path(download_info.value.path()).read_text(encoding="utf-8")
+    rows = {row["study"]: row for row in csv.DictReader(io.StringIO(text))}
+    williams = rows["Williams 2018"]
+    assert (williams["design"], williams["design (source)"]) == ("Crossover", "agreed")
+    assert (
+        Decimal(williams["ketamine_dose"]) == Decimal("0.5")
+        and williams["ketamine_dose (source)"] == "agreed"
+    )
+    assert (williams["country"], williams["country (source)"]) == ("USA", "taken from rita")
+    assert (williams["age_mean"], williams["age_mean (source)"]) == ("38.9", "entered by ada")
