@@ -110,10 +110,7 @@ def ensure_study_for_report(*, record) -> Study:
     record = Record.objects.select_for_update().get(pk=record.pk)
     if record.study_id is not None:
         return record.study
-    study = Study.objects.create(review_id=record.review_id, label=record.short_citation)
-    record.study = study
-    record.save(update_fields=["study"])
-    return study
+    return _give_own_study(record)
 
 
 @transaction.atomic
@@ -143,6 +140,11 @@ def split_report(*, record) -> Study:
         raise ValidationError("Only reports included at full text belong to studies.")
     if not Record.objects.filter(study_id=record.study_id).exclude(pk=record.pk).exists():
         return record.study
+    return _give_own_study(record)
+
+
+def _give_own_study(record: Record) -> Study:
+    """A new study holding only this (locked) report, named like “Williams 2018”."""
     study = Study.objects.create(review_id=record.review_id, label=record.short_citation)
     record.study = study
     record.save(update_fields=["study"])

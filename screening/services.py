@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from review.constants import Stage
-from review.models import ExclusionReason, Membership, Record, Review
+from review.models import ExclusionReason, Record, Review
 from review.services import ensure_study_for_report
 from screening.constants import MAX_PDF_BYTES, RESOLVED, OutcomeStatus, Verdict
 from screening.models import FullText, RecordStage, Vote
@@ -347,7 +347,7 @@ def progress(*, review: Review) -> dict[str, dict]:
         )
     }
     unique = Record.objects.for_review(review).unique().count()
-    members = list(Membership.objects.filter(review=review, is_reviewer=True).select_related("user"))
+    members = list(review.memberships.reviewers().select_related("user"))
     votes = {
         (row["stage"], row["reviewer_id"]): row
         for row in Vote.objects.for_review(review)

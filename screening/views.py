@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from review.access import get_record, review_view
 from review.constants import Stage
-from review.models import Membership, Record, Review
+from review.models import Record, Review
 from screening import services
 from screening.agreement import stage_agreement
 from screening.constants import OutcomeStatus
@@ -254,7 +254,7 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
     visible = Vote.objects.visible_to(request.user, review).select_related("reviewer", "reason")
     outcomes = outcomes.prefetch_related(Prefetch("votes", queryset=visible, to_attr="visible_votes"))
     rows = list(outcomes.order_by("stage", "record_id")[:500])
-    reviewers = Membership.objects.filter(review=review, is_reviewer=True).select_related("user")
+    reviewers = review.memberships.reviewers().select_related("user")
     return render(
         request,
         "screening/conflicts.html",
