@@ -6,7 +6,10 @@ reviewers voting at once, and a bare Django view on the same server as the floor
 
     .venv/bin/python bench/screening.py                                   # SQLite
     DATABASE_URL=postgres://app@127.0.0.1:55442/postgres .venv/bin/python bench/screening.py
-    options: --records 100000 --votes 200 --workers 4 --threads 4
+    options: --records 100000 --votes 200 --workers 4 --threads 4 --late 0.6
+
+It measures twice: on the fresh review, and "late in the review", when the given share of the records has
+already been screened by pairs of reviewers (the queue must then skip what is settled behind and ahead).
 """
 
 from __future__ import annotations
@@ -92,6 +95,60 @@ def prepare_database(args) -> tuple[dict, callable]:
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
     return env, lambda: [c() for c in reversed(cleanup)]
+
+
+def settle_records(share: float) -> int:
+    """Votes from pairs of the bench reviewers on the first `share` of the records (those not voted on
+    yet), with the outcome each pair reaches: the state of a review well under way."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.utils import timezone
+
+    from review.models import Record, Review
+    from screening.models import RecordStage, Vote
+
+    review = Review.objects.get(slug="bench")
+    users = list(get_user_model().objects.filter(username__startswith="bench-reviewer-").order_by("pk"))[:10]
+    ids = list(Record.objects.filter(review=review).order_by("pk").values_list("pk", flat=True))
+    ids = ids[: int(len(ids) * share)]
+    taken = set(RecordStage.objects.filter(record_id__in=ids).values_list("record_id", flat=True))
+    rng = random.Random(2)
+    now = timezone.now()
+    settled = 0
+    for start in range(0, len(ids), 5000):
+        chunk = [pk for pk in ids[start : start + 5000] if pk not in taken]
+        pairs = [(users[i % 10], users[(i + 1) % 10]) for i in range(len(chunk))]
+        verdicts = [
+            (rng.choice(["include", "exclude"]), rng.choice(["include", "exclude", "exclude"])) for _ in chunk
+        ]
+        outcomes = RecordStage.objects.bulk_create(
+            RecordStage(
+                review=review,
+                record_id=pk,
+                stage="title_abstract",
+                votes_count=2,
+                status={"include": "included", "exclude": "excluded"}[a] if a == b else "conflict",
+                decision=a if a == b else "",
+            )
+            for pk, (a, b) in zip(chunk, verdicts, strict=True)
+        )
+        Vote.objects.bulk_create(
+            Vote(
+                outcome=o,
+                record_id=o.record_id,
+                stage="title_abstract",
+                reviewer=u,
+                verdict=v,
+                created_at=now,
+            )
+            for o, pair, vs in zip(outcomes, pairs, verdicts, strict=True)
+            for u, v in zip(pair, vs, strict=True)
+        )
+        settled += len(chunk)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # what autovacuum does after a change this size
+    return settled
 
 
 def build_review(env: dict, records: int, reviewers: int) -> tuple[str, list[str]]:
@@ -241,6 +298,29 @@ def run(
     return samples
 
 
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[94]
+
+
+def measure_round(title: str, args, port: int, slug: str, sessions: list[str], first_id: int, spread: int):
+    print(f"{title}:")
+    for concurrency in (1, 10):
+        floor = run(concurrency, args.votes, port, slug, sessions, first_id, floor=True, spread=spread)
+        votes = run(
+            concurrency,
+            args.votes,
+            port,
+            slug,
+            sessions,
+            first_id + concurrency * 7,
+            floor=False,
+            spread=spread,
+        )
+        print(f"  {concurrency:2d} reviewer(s)  vote + next   {percentiles(votes)}")
+        print(f"  {concurrency:2d} reviewer(s)  bare view     {percentiles(floor)}")
+        print(f"  {concurrency:2d} reviewer(s)  p95 ratio to the floor: {p95(votes) / p95(floor):.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -249,6 +329,9 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=200, help="votes per reviewer per run")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--late", type=float, default=0.6, help="share of records already screened in the second round"
+    )
     args = parser.parse_args()
     env, cleanup = prepare_database(args)
     server = None
@@ -288,22 +371,17 @@ def main() -> None:
         spread = args.records // 12
         # Warm up every worker and connection.
         run(4, 10, port, slug, sessions[10:11] * 4, first_id, floor=True, spread=spread)
-        for concurrency in (1, 10):
-            floor = run(concurrency, args.votes, port, slug, sessions, first_id, floor=True, spread=spread)
-            votes = run(
-                concurrency,
-                args.votes,
-                port,
-                slug,
-                sessions,
-                first_id + concurrency * 7,
-                floor=False,
-                spread=spread,
+        measure_round("fresh review", args, port, slug, sessions, first_id, spread)
+        if args.late:
+            started = time.perf_counter()
+            settled = settle_records(args.late)
+            print(
+                f"settled {settled:,} records ({args.late:.0%} of the review) in {time.perf_counter() - started:.1f} s",
+                flush=True,
             )
-            print(f"  {concurrency:2d} reviewer(s)  vote + next   {percentiles(votes)}")
-            print(f"  {concurrency:2d} reviewer(s)  bare view     {percentiles(floor)}")
-            p95 = lambda s: statistics.quantiles(s, n=100, method="inclusive")[94]  # noqa: E731
-            print(f"  {concurrency:2d} reviewer(s)  p95 ratio to the floor: {p95(votes) / p95(floor):.1f}x")
+            late_first = first_id + int(args.records * args.late)
+            late_spread = (args.records - int(args.records * args.late)) // 12
+            measure_round("late in the review", args, port, slug, sessions, late_first, late_spread)
     finally:
         if server is not None:
             server.terminate()

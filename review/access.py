@@ -10,18 +10,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from review.models import Record, Review
-from review.rules import membership_for
+from review.models import Membership, Record, Review
+from review.rules import remember_membership
 
 
 def get_review_for_user(request: HttpRequest, review_slug: str, *, perm: str | None = None) -> Review:
     """The review named by the slug, if the user is a member (else 404) holding `perm` (else 403)."""
-    review = Review.objects.filter(slug=review_slug).first()
-    if review is None or not request.user.is_authenticated:
+    if not request.user.is_authenticated:
         raise Http404("No such review.")
-    membership = membership_for(request.user, review)
+    # One query for both: a missing review and a review the user is not in look the same (404).
+    membership = (
+        Membership.objects.filter(review__slug=review_slug, user=request.user)
+        .select_related("review")
+        .order_by()
+        .first()
+    )
     if membership is None:
         raise Http404("No such review.")
+    review = membership.review
+    remember_membership(review, request.user, membership)
     if perm is not None and not request.user.has_perm(perm, review):
         raise PermissionDenied("Your role in this review does not allow this.")
     request.membership = membership  # type: ignore[attr-defined]

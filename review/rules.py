@@ -13,8 +13,13 @@ def membership_for(user, review: Review) -> Membership | None:
         return None
     cache = review.__dict__.setdefault("_membership_cache", {})
     if user.pk not in cache:
-        cache[user.pk] = Membership.objects.filter(review=review, user=user).first()
+        cache[user.pk] = Membership.objects.filter(review=review, user=user).order_by().first()
     return cache[user.pk]
+
+
+def remember_membership(review: Review, user, membership: Membership) -> None:
+    """Seed the cache when the membership was already fetched (with its review, in one query)."""
+    review.__dict__.setdefault("_membership_cache", {})[user.pk] = membership
 
 
 @rules.predicate

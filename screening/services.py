@@ -27,19 +27,32 @@ def parse_stage(value: str) -> str:
 # The queue ----------------------------------------------------------------------------------------------
 
 
-def queue(*, review: Review, stage: str, user):
+def queue(*, review: Review, stage: str, user, above: int | None = None, below: int | None = None):
     """Records the user has not voted on that still need votes at this stage, in id order. A record enters
     title/abstract screening when it is not a duplicate, and full text when its title/abstract outcome is
-    include (and its report was not marked as not retrieved)."""
+    include (and its report was not marked as not retrieved).
+
+    `above`/`below` bound the record ids (exclusive). The bound is repeated inside each subquery: PostgreSQL
+    answers "the next two records" with merge anti-joins, and without it those read every vote and outcome
+    below the bound first, a cost that grows as the review progresses."""
+    bounds = Q()
+    if above is not None:
+        bounds &= Q(record_id__gt=above)
+    if below is not None:
+        bounds &= Q(record_id__lt=below)
     records = Record.objects.for_review(review).unique()
-    open_here = RecordStage.objects.filter(record=OuterRef("pk"), stage=stage)
+    if above is not None:
+        records = records.filter(pk__gt=above)
+    if below is not None:
+        records = records.filter(pk__lt=below)
+    open_here = RecordStage.objects.filter(bounds, record=OuterRef("pk"), stage=stage)
     if stage == Stage.TITLE_ABSTRACT:
         records = records.exclude(Exists(open_here.exclude(status=OutcomeStatus.PENDING)))
     else:
         records = records.filter(Exists(open_here.filter(status=OutcomeStatus.PENDING))).exclude(
-            Exists(FullText.objects.filter(record=OuterRef("pk"), not_retrieved=True))
+            Exists(FullText.objects.filter(bounds, record=OuterRef("pk"), not_retrieved=True))
         )
-    mine = Vote.objects.filter(record=OuterRef("pk"), stage=stage, reviewer=user)
+    mine = Vote.objects.filter(bounds, record=OuterRef("pk"), stage=stage, reviewer=user)
     return records.exclude(Exists(mine)).order_by("pk")
 
 
@@ -51,18 +64,6 @@ def my_open_votes(*, review: Review, stage: str, user):
         reviewer=user,
         outcome__status__in=[OutcomeStatus.PENDING, OutcomeStatus.CONFLICT],
     )
-
-
-def screenable(*, review: Review, stage: str, user):
-    """What the user may have on screen: their queue, and records whose vote they may still change."""
-    changeable = Vote.objects.filter(
-        record=OuterRef("pk"),
-        stage=stage,
-        reviewer=user,
-        outcome__status__in=[OutcomeStatus.PENDING, OutcomeStatus.CONFLICT],
-    )
-    in_queue = queue(review=review, stage=stage, user=user).values("pk")
-    return Record.objects.for_review(review).filter(Q(pk__in=in_queue) | Exists(changeable)).order_by("pk")
 
 
 RECORD_FIELDS = (
@@ -83,25 +84,43 @@ def next_records(
     *, review: Review, stage: str, user, after: int | None = None, limit: int = 2
 ) -> list[Record]:
     """The next `limit` records of the user's queue after record id `after` (wrapping round): the one to
-    show and the one to prefetch. One query."""
-    records = queue(review=review, stage=stage, user=user).only(*RECORD_FIELDS)
-    if after is None:
-        return list(records[:limit])
-    found = list(records.filter(pk__gt=after)[:limit])
-    if len(found) < limit:
-        found += [r for r in records.filter(pk__lte=after)[: limit - len(found)] if r not in found]
+    show and the one to prefetch. One query, two when it wraps."""
+    found = list(queue(review=review, stage=stage, user=user, above=after).only(*RECORD_FIELDS)[:limit])
+    if after is not None and len(found) < limit:
+        wrapped = queue(review=review, stage=stage, user=user, below=after + 1).only(*RECORD_FIELDS)
+        found += [r for r in wrapped[: limit - len(found)] if r not in found]
     return found
 
 
+def screenable_record(*, review: Review, stage: str, user, record_id: int) -> Record | None:
+    """The record if the user may have it on screen: in their queue, or voted on by them and not yet
+    resolved (so the vote may still change)."""
+    bounded = {"above": record_id - 1, "below": record_id + 1}
+    record = queue(review=review, stage=stage, user=user, **bounded).only(*RECORD_FIELDS).first()
+    if (
+        record is None
+        and my_open_votes(review=review, stage=stage, user=user).filter(record_id=record_id).exists()
+    ):
+        record = Record.objects.for_review(review).only(*RECORD_FIELDS).filter(pk=record_id).first()
+    return record
+
+
 def previous_record(*, review: Review, stage: str, user, before: int) -> Record | None:
-    """The record before `before` that the user may screen: in the queue, or voted on and not yet resolved."""
-    return (
-        screenable(review=review, stage=stage, user=user)
-        .filter(pk__lt=before)
-        .only(*RECORD_FIELDS)
-        .order_by("-pk")
+    """The record before `before` that the user may screen: the nearest of their latest changeable vote
+    and the previous record in their queue. The vote is looked up first so that it bounds the queue's
+    search (which otherwise walks back through every record already settled)."""
+    voted_id = (
+        my_open_votes(review=review, stage=stage, user=user)
+        .filter(record_id__lt=before)
+        .order_by("-record_id")
+        .values_list("record_id", flat=True)
         .first()
     )
+    in_queue = queue(review=review, stage=stage, user=user, above=voted_id, below=before)
+    nearest = in_queue.only(*RECORD_FIELDS).order_by("-pk").first()
+    if nearest is None and voted_id is not None:
+        nearest = Record.objects.for_review(review).only(*RECORD_FIELDS).filter(pk=voted_id).first()
+    return nearest
 
 
 # Votes --------------------------------------------------------------------------------------------------
@@ -145,19 +164,8 @@ def _check_verdict(*, review: Review, stage: str, verdict: str, reason) -> Exclu
     return reason
 
 
-def _lock_outcome(*, review: Review, record: Record, stage: str) -> RecordStage:
-    outcome = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
-    if outcome is None and stage == Stage.TITLE_ABSTRACT:
-        # A record's first vote creates its row; the new row is ours (locked) until we commit.
-        try:
-            with transaction.atomic():
-                return RecordStage.objects.create(review=review, record=record, stage=stage)
-        except IntegrityError:
-            # Another reviewer created it at the same moment: wait for their lock.
-            outcome = RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
-    if outcome is None:
-        raise ValidationError("This record has not reached full-text screening.")
-    return outcome
+def _locked_outcome(*, record: Record, stage: str) -> RecordStage | None:
+    return RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
 
 
 def _settle(*, outcome: RecordStage, review: Review, record: Record) -> None:
@@ -171,7 +179,6 @@ def _settle(*, outcome: RecordStage, review: Review, record: Record) -> None:
         ensure_study_for_report(record=record)
 
 
-@transaction.atomic
 def cast_vote(
     *,
     review: Review,
@@ -191,8 +198,28 @@ def cast_vote(
     if not reviewer.has_perm("review.screen", review):
         raise ValidationError(f"{reviewer.username} is not a reviewer in this review.")
     reason = _check_verdict(review=review, stage=stage, verdict=verdict, reason=reason)
-    outcome = _lock_outcome(review=review, record=record, stage=stage)
-    votes = list(outcome.votes.select_related("reason"))
+    try:
+        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, when)
+    except _OutcomeCreatedMeanwhile:
+        # Another reviewer's first vote created the record's outcome row a moment ago; now it exists, so
+        # this attempt waits for their lock like any other.
+        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, when)
+
+
+class _OutcomeCreatedMeanwhile(Exception):
+    pass
+
+
+@transaction.atomic
+def _cast_vote(review, record, stage, reviewer, verdict, reason, note, when) -> Vote:
+    outcome = _locked_outcome(record=record, stage=stage)
+    if outcome is None:
+        if stage != Stage.TITLE_ABSTRACT:
+            raise ValidationError("This record has not reached full-text screening.")
+        # A record's first vote: its outcome row is created below, already in its new state.
+        outcome, votes = RecordStage(review=review, record=record, stage=stage), []
+    else:
+        votes = list(outcome.votes.select_related("reason"))
     vote = next((v for v in votes if v.reviewer_id == reviewer.pk), None)
     needed = review.reviewers_per_record(stage)
     if vote is None and len(votes) >= needed:
@@ -204,14 +231,21 @@ def cast_vote(
     if stage == Stage.FULL_TEXT and FullText.objects.filter(record=record, not_retrieved=True).exists():
         raise ValidationError("This report is marked as not retrieved; it cannot be assessed.")
     if vote is None:
-        vote = Vote(
-            outcome=outcome, record=record, stage=stage, reviewer=reviewer, created_at=when or timezone.now()
-        )
+        vote = Vote(record=record, stage=stage, reviewer=reviewer, created_at=when or timezone.now())
         votes.append(vote)
     vote.verdict, vote.reason, vote.note = verdict, reason, note.strip()
+    first_vote = outcome.pk is None
+    if first_vote:
+        try:
+            with transaction.atomic():
+                _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=reviewer)
+        except IntegrityError as error:
+            raise _OutcomeCreatedMeanwhile from error
+    vote.outcome = outcome
     vote._history_user = reviewer  # type: ignore[attr-defined]
     vote.save()
-    _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=reviewer)
+    if not first_vote:
+        _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=reviewer)
     return vote
 
 

@@ -25,14 +25,23 @@ def _stage(value: str) -> str:
 
 
 def _screen_context(
-    request: HttpRequest, review: Review, stage: str, records: list[Record], error: str = ""
+    request: HttpRequest,
+    review: Review,
+    stage: str,
+    records: list[Record],
+    error: str = "",
+    *,
+    all_from_queue: bool = False,
 ) -> dict:
     """The record on screen and the one prefetched, with the user's own votes on them (never anyone
-    else's) and, at full text, their PDFs. A fixed number of queries whatever the review's size."""
+    else's) and, at full text, their PDFs. A fixed number of queries whatever the review's size; none for
+    votes when every record comes from the user's queue, which holds only records they have not voted on."""
     ids = [r.pk for r in records]
-    my_votes = {
-        v.record_id: v for v in Vote.objects.filter(record_id__in=ids, stage=stage, reviewer=request.user)
-    }
+    my_votes = {}
+    if not all_from_queue:
+        my_votes = {
+            v.record_id: v for v in Vote.objects.filter(record_id__in=ids, stage=stage, reviewer=request.user)
+        }
     full_texts = {}
     reasons = []
     if stage == Stage.FULL_TEXT:
@@ -69,8 +78,9 @@ def queue(request: HttpRequest, review: Review, stage: str) -> HttpResponse:
     records: list[Record] = []
     try:
         if record_id := request.GET.get("record"):
-            current = services.screenable(review=review, stage=stage, user=user).filter(pk=int(record_id))
-            current = current.only(*services.RECORD_FIELDS).first()
+            current = services.screenable_record(
+                review=review, stage=stage, user=user, record_id=int(record_id)
+            )
             if current is not None:
                 records = [current] + services.next_records(
                     review=review, stage=stage, user=user, after=current.pk, limit=1
@@ -131,7 +141,7 @@ def vote(request: HttpRequest, review: Review, stage: str, record_id: int) -> Ht
     if not request.headers.get("HX-Request"):
         return redirect(f"{reverse('screening:queue', args=[review.slug, stage])}?after={record.pk}")
     records = services.next_records(review=review, stage=stage, user=request.user, after=record.pk)
-    context = _screen_context(request, review, stage, records)
+    context = _screen_context(request, review, stage, records, all_from_queue=True)
     context["last_voted"] = record
     return _render_screen(request, context)
 

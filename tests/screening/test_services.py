@@ -63,6 +63,43 @@ def test_changing_a_vote_keeps_history_until_resolved(make_records, vote, review
         vote(record, reviewer, "include")
 
 
+def test_a_first_vote_creates_the_outcome_in_its_new_state_with_history(make_records, vote, reviewer, review):
+    first, second = make_records(2)
+    vote(first, reviewer, "include")
+    assert [
+        (h.history_type, h.votes_count, h.status, h.history_user) for h in outcome(first).history.all()
+    ] == [("+", 1, OutcomeStatus.PENDING, reviewer)]
+    review.reviewers_per_record_title_abstract = 1
+    review.save()
+    vote(second, reviewer, "exclude")  # one vote needed: settled by the vote that creates the outcome
+    assert outcome(second).status == OutcomeStatus.EXCLUDED
+    assert outcome(second).history.get().status == OutcomeStatus.EXCLUDED
+
+
+def test_previous_and_screenable_records(make_records, vote, reviewer, reviewer2, review):
+    records = make_records(6)
+    vote(records[0], reviewer, "include")  # still open: may change
+    vote(records[1], reviewer, "include")
+    vote(records[1], reviewer2, "include")  # resolved: no longer on this reviewer's screen
+    vote(records[2], reviewer, "exclude")
+    vote(records[2], reviewer2, "exclude")
+
+    def previous(before):
+        return services.previous_record(review=review, stage=TA, user=reviewer, before=before.pk)
+
+    def screenable(record):
+        return services.screenable_record(review=review, stage=TA, user=reviewer, record_id=record.pk)
+
+    assert previous(records[4]) == records[3]  # in the queue
+    assert previous(records[3]) == records[0]  # past the resolved ones, to the vote that may change
+    assert previous(records[0]) is None
+    assert [screenable(r) for r in records] == [records[0], None, None, *records[3:]]
+    assert services.next_records(review=review, stage=TA, user=reviewer, after=records[4].pk) == [
+        records[5],
+        records[3],
+    ]
+
+
 def test_undo_takes_back_the_last_vote(make_records, vote, reviewer, review):
     first, second = make_records(2)
     vote(first, reviewer, "include")
