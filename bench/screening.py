@@ -58,6 +58,32 @@ WORDS = [
 ]
 
 
+class CpuMeter:
+    """CPU seconds spent by the app server (gunicorn and its workers), a local PostgreSQL server (all its
+    processes) and this load generator: with every process on the same cores, the figures say where the
+    time of a request goes."""
+
+    def __init__(self, server_pid: int):
+        import psutil
+
+        self.psutil, self.server = psutil, psutil.Process(server_pid)
+
+    def _cpu(self, processes) -> float:
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except self.psutil.Error:  # a process that ended between listing and reading
+                continue
+            total += times.user + times.system
+        return total
+
+    def read(self) -> tuple[float, float, float]:
+        app = self._cpu([self.server, *self.server.children(recursive=True)])
+        database = self._cpu(p for p in self.psutil.process_iter(["name"]) if p.info["name"] == "postgres")
+        return app, database, self._cpu([self.psutil.Process()])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -268,12 +294,19 @@ def run(
     first_id: int,
     floor: bool,
     spread: int,
-) -> list[float]:
+    meter: CpuMeter | None = None,
+    pace: float = 0.0,
+) -> tuple[list[float], tuple[float, ...]]:
+    """Each reviewer opens their queue, then all vote (or call the floor) `votes` times at once: back to
+    back, or with `pace` seconds between one reviewer's votes on average (reading time). Returns the
+    latencies and the CPU used by each party while they did (opening the queues excluded)."""
     samples: list[float] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(concurrency)
+    readings = []
+    barrier = threading.Barrier(concurrency, action=lambda: readings.append(meter.read() if meter else ()))
 
     def one(n: int):
+        rng = random.Random(n)
         reviewer = Reviewer(port, slug, sessions[n])
         # Each reviewer starts in a different part of the review, as a team splitting the work would.
         record = reviewer.open_queue(after=first_id + n * spread)
@@ -287,6 +320,8 @@ def run(
             else:
                 record = reviewer.vote(record)
             mine.append(time.perf_counter() - started)
+            if pace:
+                time.sleep(rng.uniform(0.5, 1.5) * pace)
         with lock:
             samples.extend(mine)
 
@@ -295,18 +330,25 @@ def run(
         t.start()
     for t in threads:
         t.join()
-    return samples
+    if meter:
+        readings.append(meter.read())
+        return samples, tuple((e - s) / len(samples) for s, e in zip(*readings, strict=True))
+    return samples, ()
 
 
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[94]
 
 
-def measure_round(title: str, args, port: int, slug: str, sessions: list[str], first_id: int, spread: int):
+def measure_round(
+    title: str, args, port: int, slug: str, sessions: list[str], first_id: int, spread: int, meter
+):
     print(f"{title}:")
     for concurrency in (1, 10):
-        floor = run(concurrency, args.votes, port, slug, sessions, first_id, floor=True, spread=spread)
-        votes = run(
+        floor, floor_cpu = run(
+            concurrency, args.votes, port, slug, sessions, first_id, floor=True, spread=spread, meter=meter
+        )
+        votes, votes_cpu = run(
             concurrency,
             args.votes,
             port,
@@ -315,10 +357,24 @@ def measure_round(title: str, args, port: int, slug: str, sessions: list[str], f
             first_id + concurrency * 7,
             floor=False,
             spread=spread,
+            meter=meter,
         )
         print(f"  {concurrency:2d} reviewer(s)  vote + next   {percentiles(votes)}")
         print(f"  {concurrency:2d} reviewer(s)  bare view     {percentiles(floor)}")
         print(f"  {concurrency:2d} reviewer(s)  p95 ratio to the floor: {p95(votes) / p95(floor):.1f}x")
+        for label, (app, database, client) in (("vote + next", votes_cpu), ("bare view", floor_cpu)):
+            print(
+                f"  {concurrency:2d} reviewer(s)  CPU per request, {label}: app server {app * 1000:.1f} ms, "
+                f"database {database * 1000:.1f} ms, load generator {client * 1000:.1f} ms"
+            )
+
+
+def measure_paced(title: str, args, port: int, slug: str, sessions: list[str], first_id: int, spread: int):
+    """Ten reviewers at a brisk reading pace rather than back to back: what a team actually sends."""
+    votes, _ = run(
+        10, args.paced_votes, port, slug, sessions, first_id, floor=False, spread=spread, pace=args.pace
+    )
+    print(f"  10 reviewer(s)  vote + next, one vote per {args.pace:g} s each   {percentiles(votes)}")
 
 
 def main() -> None:
@@ -329,6 +385,10 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=200, help="votes per reviewer per run")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--pace", type=float, default=1.0, help="seconds between a reviewer's votes, paced run"
+    )
+    parser.add_argument("--paced-votes", type=int, default=40, help="votes per reviewer, paced run")
     parser.add_argument(
         "--late", type=float, default=0.6, help="share of records already screened in the second round"
     )
@@ -371,7 +431,9 @@ def main() -> None:
         spread = args.records // 12
         # Warm up every worker and connection.
         run(4, 10, port, slug, sessions[10:11] * 4, first_id, floor=True, spread=spread)
-        measure_round("fresh review", args, port, slug, sessions, first_id, spread)
+        meter = CpuMeter(server.pid)
+        measure_round("fresh review", args, port, slug, sessions, first_id, spread, meter)
+        measure_paced("fresh review", args, port, slug, sessions, first_id + 50, spread)
         if args.late:
             started = time.perf_counter()
             settled = settle_records(args.late)
@@ -381,7 +443,8 @@ def main() -> None:
             )
             late_first = first_id + int(args.records * args.late)
             late_spread = (args.records - int(args.records * args.late)) // 12
-            measure_round("late in the review", args, port, slug, sessions, late_first, late_spread)
+            measure_round("late in the review", args, port, slug, sessions, late_first, late_spread, meter)
+            measure_paced("late in the review", args, port, slug, sessions, late_first + 50, late_spread)
     finally:
         if server is not None:
             server.terminate()
