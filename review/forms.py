@@ -29,6 +29,12 @@ REVIEW_FIELDS = [
 ]
 
 
+VOTES_NEEDED_HELP = (
+    "Lowering it decides the records that already have enough votes; raising it leaves decided records as "
+    "they are."
+)
+
+
 class ReviewForm(forms.ModelForm):
     exclusion_reasons = forms.CharField(
         label="Full-text exclusion reasons",
@@ -53,6 +59,10 @@ class ReviewForm(forms.ModelForm):
                 "inclusion_keywords",
                 "exclusion_keywords",
             ]
+        }
+        help_texts = {
+            "reviewers_per_record_title_abstract": VOTES_NEEDED_HELP,
+            "reviewers_per_record_full_text": VOTES_NEEDED_HELP,
         }
 
     def exclusion_reason_labels(self) -> list[str]:

@@ -27,6 +27,7 @@ from review.importers.detect import detect_format
 from review.models import DuplicatePair, ImportJob, Membership, Record, Review, Search
 from review.normalise import doi_key, pmid_key
 from review.reporting import dashboard_summary
+from review.signals import settings_changed
 
 
 @login_required
@@ -74,6 +75,7 @@ def review_settings(request: HttpRequest, review: Review) -> HttpResponse:
         with transaction.atomic():
             review = form.save()
             services.set_exclusion_reasons(review=review, labels=form.exclusion_reason_labels())
+            settings_changed.send(sender=Review, review=review, user=request.user, changed=form.changed_data)
         messages.success(request, "Settings saved.")
         return redirect("review:settings", review_slug=review.slug)
     can_edit = request.user.has_perm("review.change_review", review)

@@ -32,6 +32,12 @@ class ScreeningConfig(AppConfig):
     name = "screening"
     verbose_name = "Screening"
 
+    def ready(self) -> None:
+        from review.signals import settings_changed
+        from screening.receivers import decide_records_with_enough_votes
+
+        settings_changed.connect(decide_records_with_enough_votes, dispatch_uid="screening-votes-needed")
+
     def load_demo(self, *, review, users) -> None:
         """Votes cast through the same service as the screening page: most records screened by rita and
         raj, an open conflict (psilocybin), a few records left for each, and full text under way."""

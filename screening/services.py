@@ -260,6 +260,28 @@ def _update_outcome(*, outcome: RecordStage, votes: list[Vote], review: Review, 
 
 
 @transaction.atomic
+def decide_waiting_records(*, review: Review, user) -> int:
+    """After the review's number of votes per record is lowered: records still waiting that already hold
+    enough votes are decided by the same rule as a vote (else nobody could vote on them again). Raising
+    the number leaves decided records as they are: a decision taken stands. Returns how many changed."""
+    decided = 0
+    for stage in Stage.values:
+        waiting = (
+            RecordStage.objects.for_review(review)
+            .filter(
+                stage=stage, status=OutcomeStatus.PENDING, votes_count__gte=review.reviewers_per_record(stage)
+            )
+            .select_for_update(of=("self",))
+            .select_related("record")
+        )
+        for outcome in waiting:
+            votes = list(outcome.votes.select_related("reason"))
+            _update_outcome(outcome=outcome, votes=votes, review=review, record=outcome.record, user=user)
+            decided += 1
+    return decided
+
+
+@transaction.atomic
 def withdraw_last_vote(*, review: Review, stage: str, reviewer) -> Record | None:
     """Undo: take back the reviewer's most recent vote at this stage, if its record is not resolved yet.
     The deletion is kept in the vote's history. Returns the record, to put it back on screen."""

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from review.models import Record
 from screening import services
@@ -226,3 +227,39 @@ def test_progress_counts_equal_the_queues(make_records, vote, reviewer, reviewer
         "excluded": 1,
         "not_started": 3,
     }
+
+
+def test_lowering_the_votes_needed_decides_the_records_that_have_enough(
+    make_records, vote, reviewer, reviewer2, owner, review, client_for
+):
+    from review import services as review_services
+
+    review_services.add_member(review=review, user=owner, role="reviewer")
+    review.reviewers_per_record_title_abstract = 3
+    review.save()
+    agreed, split, waiting, settled = make_records(4)
+    for record, verdicts in ((agreed, ["exclude", "exclude"]), (split, ["include", "exclude"])):
+        for user, verdict in zip((reviewer, reviewer2), verdicts, strict=True):
+            vote(record, user, verdict)
+    vote(waiting, reviewer, "include")
+    for user in (reviewer, reviewer2, owner):
+        vote(settled, user, "include")
+    assert {outcome(r).status for r in (agreed, split, waiting)} == {OutcomeStatus.PENDING}
+
+    data = {
+        "title": review.title,
+        "reviewers_per_record_title_abstract": 2,
+        "reviewers_per_record_full_text": 2,
+        "reviewers_per_study_extraction": 2,
+        "exclusion_reasons": "Wrong population",
+    }
+    assert client_for(owner).post(reverse("review:settings", args=[review.slug]), data).status_code == 302
+    assert outcome(agreed).status == OutcomeStatus.EXCLUDED
+    assert outcome(agreed).history.first().history_user == owner
+    assert outcome(split).status == OutcomeStatus.CONFLICT
+    assert outcome(waiting).status == OutcomeStatus.PENDING
+    assert outcome(settled).status == OutcomeStatus.INCLUDED
+
+    data["reviewers_per_record_title_abstract"] = 3  # raising it: decisions taken stand
+    client_for(owner).post(reverse("review:settings", args=[review.slug]), data)
+    assert outcome(agreed).status == OutcomeStatus.EXCLUDED

@@ -1,0 +1,6 @@
+"""Signals the review app sends, so other apps react to a review's changes without `review` importing them."""
+
+from django.dispatch import Signal
+
+# Sent after an owner saves a review's settings; arguments: review, user, changed (the changed field names).
+settings_changed = Signal()

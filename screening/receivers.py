@@ -1,0 +1,12 @@
+"""What screening does when something it depends on changes in the review app."""
+
+from __future__ import annotations
+
+from screening import services
+
+VOTES_NEEDED = {"reviewers_per_record_title_abstract", "reviewers_per_record_full_text"}
+
+
+def decide_records_with_enough_votes(*, review, user, changed, **kwargs) -> None:
+    if VOTES_NEEDED & set(changed):
+        services.decide_waiting_records(review=review, user=user)
