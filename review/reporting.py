@@ -72,7 +72,18 @@ def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]
 
     stages, my_work = [], []
     progress = screening.progress(review=review)
+    # A reviewer who may not settle conflicts would learn from the conflict count going up after their vote
+    # that the other reviewer disagreed: for them, conflicts count as open records.
+    sees_conflicts = (
+        user.has_perm("review.adjudicate", review)
+        or review.reviewers_resolve_conflicts
+        or not user.has_perm("review.screen", review)
+    )
     for value, label in Stage.choices:
+        if not sees_conflicts:
+            counts = progress[value]["counts"]
+            counts["pending"] += counts["conflict"]
+            counts["conflict"] = None
         stages.append(
             {
                 "template": "screening/fragments/dashboard_stage.html",

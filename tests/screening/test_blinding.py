@@ -126,6 +126,22 @@ def test_in_conflict_the_other_reviewer_and_viewers_still_see_nothing(
     assert SECRET not in html
 
 
+def test_the_dashboard_shows_conflict_counts_only_to_who_may_settle_them(
+    review, setting, reviewer, reviewer2, adjudicator, client_for, vote
+):
+    record, other = setting
+    vote(record, reviewer2, "exclude")
+    dashboard = reverse("review:dashboard", args=[review.slug])
+    conflicts = 'data-stat="title_abstract-conflict"'
+    for user in (reviewer, reviewer2):
+        html = client_for(user).get(dashboard).content.decode()
+        assert conflicts not in html and 'data-stat="title_abstract-pending">1<' in html
+    assert f"{conflicts}>1<" in client_for(adjudicator).get(dashboard).content.decode()
+    review.reviewers_resolve_conflicts = True
+    review.save()
+    assert f"{conflicts}>1<" in client_for(reviewer).get(dashboard).content.decode()
+
+
 def test_adjudicator_sees_the_conflict_side_by_side(
     review, setting, reviewer2, adjudicator, client_for, vote
 ):
