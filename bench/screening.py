@@ -68,20 +68,26 @@ class CpuMeter:
 
         self.psutil, self.server = psutil, psutil.Process(server_pid)
 
-    def _cpu(self, processes) -> float:
-        total = 0.0
+    def _cpu(self, processes) -> dict[int, float]:
+        seconds = {}
         for process in processes:
             try:
                 times = process.cpu_times()
             except self.psutil.Error:  # a process that ended between listing and reading
                 continue
-            total += times.user + times.system
-        return total
+            seconds[process.pid] = times.user + times.system
+        return seconds
 
-    def read(self) -> tuple[float, float, float]:
+    def read(self) -> tuple[dict[int, float], ...]:
         app = self._cpu([self.server, *self.server.children(recursive=True)])
         database = self._cpu(p for p in self.psutil.process_iter(["name"]) if p.info["name"] == "postgres")
         return app, database, self._cpu([self.psutil.Process()])
+
+    @staticmethod
+    def spent(start: dict[int, float], end: dict[int, float]) -> float:
+        """CPU seconds between two readings by the processes alive at the end (a database connection
+        closed in between takes its last seconds with it: a small undercount)."""
+        return sum(seconds - start.get(pid, 0.0) for pid, seconds in end.items())
 
 
 def free_port() -> int:
@@ -332,7 +338,7 @@ def run(
         t.join()
     if meter:
         readings.append(meter.read())
-        return samples, tuple((e - s) / len(samples) for s, e in zip(*readings, strict=True))
+        return samples, tuple(CpuMeter.spent(s, e) / len(samples) for s, e in zip(*readings, strict=True))
     return samples, ()
 
 
