@@ -14,7 +14,7 @@ from extraction.constants import FieldLevel, Provenance
 from extraction.models import ConsensusValue, ExtractionCopy, Value
 from extraction.resources import ConsensusLongResource, ConsensusWideResource, RawCopiesResource
 from review.exports.tables import Progress, write_table
-from review.models import Record, Review
+from review.models import Review, short_citation
 
 
 def _source(row: dict) -> str:
@@ -175,7 +175,7 @@ def raw_rows(*, review: Review, user) -> list[dict]:
         page,
     ) in values:
         if report_id is not None and report_id not in citations:
-            citations[report_id] = Record(authors=report_authors or [], year=report_year).short_citation
+            citations[report_id] = short_citation(authors=report_authors or [], year=report_year)
         rows.append(
             {
                 **visible[copy_id],

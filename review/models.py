@@ -28,6 +28,12 @@ from review.managers import (
 REVIEWERS_PER_RECORD = [MinValueValidator(1), MaxValueValidator(3)]
 
 
+def short_citation(*, authors: list[str], year: int | None) -> str:
+    """“Williams 2018”, the way reviewers name a record."""
+    family = authors[0].split(",")[0].strip() if authors and authors[0] else "Anon."
+    return f"{family} {year}" if year else family
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -291,9 +297,7 @@ class Record(models.Model):
 
     @property
     def short_citation(self) -> str:
-        """“Williams 2018”, the way reviewers name a record."""
-        family = self.first_author.split(",")[0].strip() if self.first_author else "Anon."
-        return f"{family} {self.year}" if self.year else family
+        return short_citation(authors=self.authors, year=self.year)
 
     @property
     def is_duplicate(self) -> bool:

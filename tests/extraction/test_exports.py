@@ -139,6 +139,30 @@ def test_raw_copies_round_trip(review, reconciled, adjudicator, client_for, expo
     assert same(by_reviewer[("reviewer2", "ketamine_dose", "", "")], Decimal("0.50"), fmt)
 
 
+def test_raw_copies_name_the_report_and_page(review, study, copies, reviewer, client_for, exported):
+    design = next(f for f in services.load_copy(copies[0]).fields if f.key == "design")
+    report = study.reports.get()
+    services.save_copy(
+        copy=copies[0],
+        user=reviewer,
+        entries={
+            services.cell_key(design.pk, None, None): {
+                "value": "Parallel",
+                "report": str(report.pk),
+                "page": "4",
+                "comment": "Methods",
+            }
+        },
+    )
+    [row] = load(exported(client_for(reviewer), review, "extraction.raw-copies", "csv"), "csv").dict
+    assert (row["value"], row["report"], row["page"], row["comment"]) == (
+        "Parallel",
+        "Williams 2018",
+        "4",
+        "Methods",
+    )
+
+
 def test_csv_keeps_the_digits_as_typed(review, reconciled, adjudicator, client_for, exported):
     csv_text = exported(client_for(adjudicator), review, "extraction.raw-copies", "csv").data.decode()
     assert ",0.50," in csv_text and ",-12.0," in csv_text
