@@ -1,8 +1,10 @@
 """Tables as files. CSV is tablib's, through the django-import-export resource that names and orders the
 columns. XLSX is written by xlsxwriter straight from the resource's rows: no tablib Dataset, empty cells
 skipped, strings kept in the shared-strings table (a long table repeats the same study, field and source
-again and again). The long consensus of 500 studies (52,500 rows) took 6–11 s with openpyxl's write-only
-mode and about half that with xlsxwriter; bench/extraction.py prints the figures."""
+again and again). Writing the long consensus of 500 studies (52,500 rows × 16 columns) took 8.5 s with
+openpyxl's write-only mode, 4.2–6.9 s with pyexcelerate, 4.9–5.8 s with xlsxwriter's constant_memory mode
+(every string escaped again in every cell) and 4.4 s as here, for 180 MB of memory more than constant_memory
+on the 105,000 rows of raw copies. bench/extraction.py prints the figures of whole export jobs."""
 
 from __future__ import annotations
 
