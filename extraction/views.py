@@ -25,6 +25,9 @@ from review.models import Membership, Record, Review, Study
 
 # ---------------------------------------------------------------- studies
 
+# Offered under the study list (extraction/apps.py registers them).
+EXTRACTION_EXPORTS = ["extraction.consensus-wide", "extraction.consensus-long", "extraction.raw-copies"]
+
 
 @review_view()
 def study_list(request: HttpRequest, review: Review) -> HttpResponse:
@@ -66,12 +69,9 @@ def study_list(request: HttpRequest, review: Review) -> HttpResponse:
             "extractors": _extractor_choices(review),
             "can_assign": request.user.has_perm("review.adjudicate", review),
             "can_reconcile": request.user.has_perm("review.adjudicate", review),
-            "panel": export_panel(review=review, user=request.user, kinds=EXPORTS),
+            "panel": export_panel(review=review, user=request.user, kinds=EXTRACTION_EXPORTS),
         },
     )
-
-
-EXPORTS = ["extraction.consensus-wide", "extraction.consensus-long", "extraction.raw-copies"]
 
 
 def _extractor_choices(review: Review) -> list[Membership]:

@@ -352,11 +352,12 @@ def export_download(request: HttpRequest, review: Review, job_id: int) -> HttpRe
     job = get_export_job(review, request.user, job_id)
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404("This export has no file yet.")
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file of this export is no longer kept; ask for the export again.") from None
     return FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
-        filename=job.file_name,
-        content_type=CONTENT_TYPES[job.file_format],
+        handle, as_attachment=True, filename=job.file_name, content_type=CONTENT_TYPES[job.file_format]
     )
 
 

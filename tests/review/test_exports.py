@@ -170,6 +170,17 @@ def test_an_unexpected_error_is_shown_too(review, reviewer, client_for, export_m
     assert job.error in job_page(client, review, job).content.decode()
 
 
+def test_a_file_no_longer_kept_is_a_clear_404(review, reviewer, client_for, export_media):
+    client = client_for(reviewer)
+    ask(client, review, "screening.votes", "csv")
+    job = ExportJob.objects.get()
+    run_job(job_id=job.pk)
+    job.refresh_from_db()
+    job.file.storage.delete(job.file.name)
+    response = download(client, review, job)
+    assert response.status_code == 404
+
+
 def test_a_job_runs_once(review, reviewer, client_for, export_media):
     ask(client_for(reviewer), review, "screening.votes", "csv")
     job = ExportJob.objects.get()
