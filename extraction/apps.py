@@ -15,3 +15,30 @@ class ExtractionConfig(AppConfig):
             review=review, data=library_template("ketamine_depression"), user=users["olivia"], publish=True
         )
         services.assign_unassigned(review=review, reviewers=[users["rita"], users["raj"]])
+
+    def exporters(self) -> list:
+        """The extraction tables, run as background exports by the review app."""
+        from extraction import exports
+        from review.exports import Exporter
+
+        return [
+            Exporter(
+                kind="extraction.consensus-wide",
+                label="Consensus, one row per study",
+                file_stem="consensus-wide",
+                write=exports.write_consensus_wide,
+            ),
+            Exporter(
+                kind="extraction.consensus-long",
+                label="Consensus, long form per arm and outcome",
+                file_stem="consensus-long",
+                write=exports.write_consensus_long,
+            ),
+            Exporter(
+                kind="extraction.raw-copies",
+                label="Reviewers' raw copies (those you may see)",
+                file_stem="raw-copies",
+                write=exports.write_raw_copies,
+                personal=True,
+            ),
+        ]

@@ -133,6 +133,20 @@ def display_value(value: Any) -> str:
     return str(value)
 
 
+def export_value(field_type: str, value: Any) -> Any:
+    """How a canonical value goes into an exported table: the number of an integer or decimal field as a
+    Decimal with the same digits (a spreadsheet gets a number, CSV prints the digits as stored), anything
+    else as display text."""
+    if field_type in (FieldType.INTEGER, FieldType.DECIMAL) and isinstance(value, str):
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            return value
+        if number.is_finite() and str(number) == value:
+            return number
+    return display_value(value)
+
+
 def input_value(value: Any) -> str:
     """What goes back into an input box for a stored value."""
     return display_value(value)

@@ -1,28 +1,20 @@
-"""The extraction tables as files: the consensus (wide and long) and every reviewer's raw copy. Queries do
-not grow with the number of studies or fields. Blinding holds here too: a raw copy is only exported for
-its own reviewer until every copy of its study is submitted, and never to viewers."""
+"""The extraction tables as files: the consensus (wide and long) and every reviewer's raw copy. They run
+as background export jobs (review/exports/); apps.py registers them. Queries do not grow with the number
+of studies or fields. Blinding holds here too: a raw copy is only exported for its own reviewer until
+every copy of its study is submitted, and never to viewers."""
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
+from typing import BinaryIO
 
 from extraction import services
-from extraction.comparison import display_value
+from extraction.comparison import export_value
 from extraction.constants import FieldLevel, Provenance
 from extraction.models import ConsensusValue, ExtractionCopy, Value
 from extraction.resources import ConsensusLongResource, ConsensusWideResource, RawCopiesResource
-from review.models import Review
-
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-TABLES = ("consensus-wide", "consensus-long", "raw-copies")
-
-
-class UnknownExport(Exception):
-    pass
+from review.exports.tables import Progress, write_table
+from review.models import Review, short_citation
 
 
 def _source(row: dict) -> str:
@@ -42,6 +34,7 @@ CONSENSUS_COLUMNS = (
     "field__label",
     "field__section",
     "field__level",
+    "field__field_type",
     "field__unit",
     "field__position",
     "arm_name",
@@ -79,7 +72,7 @@ def consensus_long_rows(*, review: Review) -> list[dict]:
             "outcome": cv["outcome_name"],
             "time_point": cv["time_point"],
             "measure": cv["measure"],
-            "value": display_value(cv["value"]),
+            "value": export_value(cv["field__field_type"], cv["value"]),
             "unit": cv["field__unit"],
             "provenance": cv["provenance"],
             "source": _source(cv),
@@ -103,13 +96,33 @@ def consensus_wide_rows(*, review: Review) -> tuple[list[str], list[dict]]:
         )
         # Newest version's order first; fields only older versions had come after.
         keys.setdefault(key, (-cv["consensus__version__number"], cv["field__position"]))
-        row[f"v_{key}"] = display_value(cv["value"])
+        row[f"v_{key}"] = export_value(cv["field__field_type"], cv["value"])
         row[f"s_{key}"] = _source(cv)
     ordered = sorted(keys, key=lambda k: keys[k])
     return ordered, list(rows.values())
 
 
+RAW_COLUMNS = (
+    "copy_id",
+    "field__section",
+    "field__key",
+    "field__field_type",
+    "arm__name",
+    "outcome__name",
+    "outcome__time_point",
+    "outcome__measure",
+    "value",
+    "comment",
+    "report_id",
+    "report__authors",
+    "report__year",
+    "page",
+)
+
+
 def raw_rows(*, review: Review, user) -> list[dict]:
+    """The raw copies `user` may see, one row per answer. Values are read as flat tuples: an export of 500
+    studies has a hundred thousand of them, and model instances took ten seconds."""
     form = services.get_form(review=review)
     copies = list(
         ExtractionCopy.objects.filter(form=form, study__review=review).select_related(
@@ -121,13 +134,18 @@ def raw_rows(*, review: Review, user) -> list[dict]:
         by_study[copy.study_id].append(copy)
     can_write = user.has_perm("review.write", review)
     visible = {
-        c.pk: c
+        c.pk: {
+            "study": c.study.label,
+            "reviewer": c.reviewer.username,
+            "status": c.status,
+            "submitted_at": c.submitted_at.isoformat() if c.submitted_at else "",
+            "form_version": c.version.number,
+        }
         for c in copies
         if c.reviewer_id == user.pk or (can_write and services.all_submitted(by_study[c.study_id]))
     }
     values = (
         Value.objects.filter(copy_id__in=list(visible))
-        .select_related("field", "arm", "outcome", "report")
         .order_by(
             "copy__study__label",
             "copy__study_id",
@@ -136,73 +154,82 @@ def raw_rows(*, review: Review, user) -> list[dict]:
             "arm__position",
             "outcome__position",
         )
+        .values_list(*RAW_COLUMNS)
     )
+    citations: dict[int, str] = {}
     rows = []
-    for v in values:
-        copy = visible[v.copy_id]
+    for (
+        copy_id,
+        section,
+        key,
+        field_type,
+        arm,
+        outcome,
+        time_point,
+        measure,
+        value,
+        comment,
+        report_id,
+        report_authors,
+        report_year,
+        page,
+    ) in values:
+        if report_id is not None and report_id not in citations:
+            citations[report_id] = short_citation(authors=report_authors or [], year=report_year)
         rows.append(
             {
-                "study": copy.study.label,
-                "reviewer": copy.reviewer.username,
-                "status": copy.status,
-                "submitted_at": copy.submitted_at.isoformat() if copy.submitted_at else "",
-                "form_version": copy.version.number,
-                "section": v.field.section,
-                "field": v.field.key,
-                "arm": v.arm.name if v.arm else "",
-                "outcome": v.outcome.name if v.outcome else "",
-                "time_point": v.outcome.time_point if v.outcome else "",
-                "measure": v.outcome.measure if v.outcome else "",
-                "value": display_value(v.value),
-                "comment": v.comment,
-                "report": v.report.short_citation if v.report else "",
-                "page": v.page,
+                **visible[copy_id],
+                "section": section,
+                "field": key,
+                "arm": arm or "",
+                "outcome": outcome or "",
+                "time_point": time_point or "",
+                "measure": measure or "",
+                "value": export_value(field_type, value),
+                "comment": comment,
+                "report": citations.get(report_id, ""),
+                "page": page,
             }
         )
     return rows
 
 
-def build_dataset(*, review: Review, user, table: str):
-    if table == "consensus-long":
-        return ConsensusLongResource().export(consensus_long_rows(review=review))
-    if table == "consensus-wide":
-        keys, rows = consensus_wide_rows(review=review)
-        return ConsensusWideResource(field_keys=keys).export(rows)
-    if table == "raw-copies":
-        return RawCopiesResource().export(raw_rows(review=review, user=user))
-    raise UnknownExport(f"No export called “{table}”; choose one of {', '.join(TABLES)}.")
+def write_consensus_wide(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
+    progress("Reading the consensus", 10)
+    keys, rows = consensus_wide_rows(review=review)
+    resource = ConsensusWideResource(field_keys=keys)
+    return write_table(
+        out=out,
+        file_format=file_format,
+        resource=resource,
+        rows=rows,
+        title="consensus-wide",
+        progress=progress,
+    )
 
 
-def _xlsx(dataset, *, title: str) -> bytes:
-    """The dataset as an XLSX workbook, written in openpyxl's streaming mode: tablib's own XLSX writer
-    builds every cell as an object and took 15 s for the long consensus of 500 studies."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in dataset.headers:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in dataset:
-        sheet.append([None if v == "" else v for v in row])  # empty cells are not written at all
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def write_consensus_long(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
+    progress("Reading the consensus", 10)
+    rows = consensus_long_rows(review=review)
+    return write_table(
+        out=out,
+        file_format=file_format,
+        resource=ConsensusLongResource(),
+        rows=rows,
+        title="consensus-long",
+        progress=progress,
+    )
 
 
-def export_table(*, review: Review, user, table: str, fmt: str) -> tuple[bytes, str, str]:
-    """(file content, content type, file name) of one table in CSV or XLSX."""
-    if fmt not in CONTENT_TYPES:
-        raise UnknownExport(f"No format “{fmt}”; choose csv or xlsx.")
-    dataset = build_dataset(review=review, user=user, table=table)
-    content = _xlsx(dataset, title=table) if fmt == "xlsx" else dataset.export(fmt)
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    return content, CONTENT_TYPES[fmt], f"{review.slug}-{table}.{fmt}"
+def write_raw_copies(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
+    """Computed for `user`: their own copies, and the others' only where blinding allows it for them."""
+    progress("Reading the copies you may see", 10)
+    rows = raw_rows(review=review, user=user)
+    return write_table(
+        out=out,
+        file_format=file_format,
+        resource=RawCopiesResource(),
+        rows=rows,
+        title="raw-copies",
+        progress=progress,
+    )

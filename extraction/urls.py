@@ -19,7 +19,6 @@ urlpatterns = [
     path(R + "studies/<int:study_id>/reconcile/", views.reconcile, name="reconcile"),
     path(R + "consensus/<int:value_id>/", views.consensus_value, name="consensus_value"),
     path(R + "studies/<int:study_id>/consensus/", views.consensus_detail, name="consensus"),
-    path(R + "export/<slug:table>.<slug:fmt>", views.export, name="export"),
     path(R + "form/", views.form_detail, name="form"),
     path(R + "form/draft/", views.form_draft, name="form_draft"),
     path(R + "form/fields/new/", views.field_add, name="field_add"),

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from extraction import exports, services
+from extraction import services
 from extraction.access import get_consensus_value, get_copy, get_field, get_report, get_study
 from extraction.comparison import display_value, input_value
 from extraction.constants import FieldLevel, FieldType, Provenance
@@ -20,9 +20,13 @@ from extraction.forms import ArmsForm, FieldForm, ImportForm
 from extraction.models import ConsensusValue, ExtractionCopy, FormVersion
 from review import services as review_services
 from review.access import review_view
+from review.exports.jobs import export_panel
 from review.models import Membership, Record, Review, Study
 
 # ---------------------------------------------------------------- studies
+
+# Offered under the study list (extraction/apps.py registers them).
+EXTRACTION_EXPORTS = ["extraction.consensus-wide", "extraction.consensus-long", "extraction.raw-copies"]
 
 
 @review_view()
@@ -65,6 +69,7 @@ def study_list(request: HttpRequest, review: Review) -> HttpResponse:
             "extractors": _extractor_choices(review),
             "can_assign": request.user.has_perm("review.adjudicate", review),
             "can_reconcile": request.user.has_perm("review.adjudicate", review),
+            "panel": export_panel(review=review, user=request.user, kinds=EXTRACTION_EXPORTS),
         },
     )
 
@@ -436,22 +441,6 @@ def consensus_detail(request: HttpRequest, review: Review, study_id: int) -> Htt
         "extraction/consensus.html",
         {"review": review, "study": study, "consensus": consensus, "values": values, "history": history},
     )
-
-
-# ---------------------------------------------------------------- exports
-
-
-@review_view()
-def export(request: HttpRequest, review: Review, table: str, fmt: str) -> HttpResponse:
-    try:
-        content, content_type, file_name = exports.export_table(
-            review=review, user=request.user, table=table, fmt=fmt
-        )
-    except exports.UnknownExport as error:
-        raise Http404(str(error)) from None
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
 
 
 # ---------------------------------------------------------------- the form builder

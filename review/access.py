@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from review.models import Membership, Record, Review
+from review.models import ExportJob, Membership, Record, Review
 from review.rules import remember_membership
 
 
@@ -71,3 +71,19 @@ def get_record(review: Review, record_id: int) -> Record:
     if record is None:
         raise Http404("No such record in this review.")
     return record
+
+
+def get_export_job(review: Review, user, job_id: int) -> ExportJob:
+    """An export of the review that the user may open and download (else 404: someone else's personal
+    export, such as their raw copies, does not exist for you)."""
+    from review.exports.jobs import may_download
+
+    job = (
+        ExportJob.objects.for_review(review)
+        .filter(pk=job_id)
+        .select_related("review", "requested_by")
+        .first()
+    )
+    if job is None or not may_download(job, user):
+        raise Http404("No such export in this review.")
+    return job

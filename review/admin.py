@@ -1,7 +1,17 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from review.models import DuplicatePair, ExclusionReason, ImportJob, Membership, Record, Review, Search, Study
+from review.models import (
+    DuplicatePair,
+    ExclusionReason,
+    ExportJob,
+    ImportJob,
+    Membership,
+    Record,
+    Review,
+    Search,
+    Study,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -50,3 +60,11 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_display = ["id", "review", "file_name", "source_name", "status", "progress", "created_at"]
     list_filter = ["status"]
     raw_id_fields = ["search"]
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = ["id", "review", "kind", "file_format", "requested_by", "status", "progress", "created_at"]
+    list_filter = ["status", "file_format"]
+    # The file was computed for its requester (blinding); the admin shows the job, not a way to change it.
+    readonly_fields = [f.name for f in ExportJob._meta.fields]

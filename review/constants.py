@@ -53,3 +53,15 @@ class DuplicateStatus(models.TextChoices):
     PENDING = "pending", "Waiting for a person"
     MERGED = "merged", "Merged"
     REJECTED = "rejected", "Not duplicates"
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Exporting"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"

@@ -49,3 +49,11 @@ class SearchQuerySet(models.QuerySet):
 class StudyQuerySet(models.QuerySet):
     def for_review(self, review: Review) -> StudyQuerySet:
         return self.filter(review=review)
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def for_review(self, review: Review) -> ExportJobQuerySet:
+        return self.filter(review=review)
+
+    def requested_by(self, user: AbstractBaseUser) -> ExportJobQuerySet:
+        return self.filter(requested_by=user)

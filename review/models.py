@@ -6,8 +6,18 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from review.constants import DuplicateStatus, ImportFormat, ImportStatus, Role, SourceKind, Stage
+from review.constants import (
+    DuplicateStatus,
+    ExportFormat,
+    ExportStatus,
+    ImportFormat,
+    ImportStatus,
+    Role,
+    SourceKind,
+    Stage,
+)
 from review.managers import (
+    ExportJobQuerySet,
     MembershipQuerySet,
     RecordQuerySet,
     ReviewQuerySet,
@@ -16,6 +26,12 @@ from review.managers import (
 )
 
 REVIEWERS_PER_RECORD = [MinValueValidator(1), MaxValueValidator(3)]
+
+
+def short_citation(*, authors: list[str], year: int | None) -> str:
+    """“Williams 2018”, the way reviewers name a record."""
+    family = authors[0].split(",")[0].strip() if authors and authors[0] else "Anon."
+    return f"{family} {year}" if year else family
 
 
 def _lines(text: str) -> list[str]:
@@ -281,9 +297,7 @@ class Record(models.Model):
 
     @property
     def short_citation(self) -> str:
-        """“Williams 2018”, the way reviewers name a record."""
-        family = self.first_author.split(",")[0].strip() if self.first_author else "Anon."
-        return f"{family} {self.year}" if self.year else family
+        return short_citation(authors=self.authors, year=self.year)
 
     @property
     def is_duplicate(self) -> bool:
@@ -372,3 +386,59 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {ImportStatus.DONE, ImportStatus.FAILED}
+
+
+def export_upload_path(job: ExportJob, filename: str) -> str:
+    return f"reviews/{job.review_id}/exports/{job.pk}/{filename}"
+
+
+class ExportJob(models.Model):
+    """One export someone asked for: the background task writes the file here with the permissions its
+    requester has when it runs, reports its progress, and the page polls it until the file is ready."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="export_jobs")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=100, help_text="Which export, as its app registered it.")
+    file_format = models.CharField(max_length=10, choices=ExportFormat.choices)
+    personal = models.BooleanField(
+        default=False,
+        help_text="Computed for the person who asked (blinding), so only they may download it.",
+    )
+
+    status = models.CharField(max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    stage = models.CharField(max_length=200, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    row_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    file = models.FileField(upload_to=export_upload_path, blank=True, max_length=500)
+    file_name = models.CharField(max_length=300, blank=True, help_text="The name the download gets.")
+    file_size = models.PositiveBigIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The recent exports beside the export buttons: "this person's exports in this review, newest first".
+            models.Index(fields=["review", "requested_by", "-created_at"], name="export_job_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_file_format_display()}, {self.get_status_display()})"
+
+    @property
+    def label(self) -> str:
+        from review.exports import exporters
+
+        exporter = exporters().get(self.kind)
+        return exporter.label if exporter else self.kind
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {ExportStatus.DONE, ExportStatus.FAILED}

@@ -11,3 +11,10 @@ def run_import_job(job_id: int) -> dict:
     from review.importers.jobs import run_job
 
     return run_job(job_id=job_id)
+
+
+@task()
+def run_export_job(job_id: int) -> dict:
+    from review.exports.jobs import run_job
+
+    return run_job(job_id=job_id)

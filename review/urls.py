@@ -24,6 +24,13 @@ urlpatterns = [
         views.import_columns,
         name="import_columns",
     ),
+    path("reviews/<slug:review_slug>/exports/", views.exports, name="exports"),
+    path("reviews/<slug:review_slug>/exports/<int:job_id>/", views.export_job, name="export_job"),
+    path(
+        "reviews/<slug:review_slug>/exports/<int:job_id>/download/",
+        views.export_download,
+        name="export_download",
+    ),
     path("reviews/<slug:review_slug>/duplicates/", views.duplicate_queue, name="duplicates"),
     path("reviews/<slug:review_slug>/duplicates/<int:pair_id>/", views.duplicate_pair, name="duplicate_pair"),
     path(

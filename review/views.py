@@ -6,13 +6,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from review import duplicates, services
-from review.access import get_record, review_view
-from review.constants import DuplicateStatus, ImportFormat, ImportStatus
+from review.access import get_export_job, get_record, review_view
+from review.constants import DuplicateStatus, ExportStatus, ImportFormat, ImportStatus
+from review.exports import ExportError
+from review.exports import jobs as export_jobs
+from review.exports.tables import CONTENT_TYPES
 from review.forms import (
     AddMemberForm,
     ColumnMappingForm,
@@ -305,6 +308,58 @@ def import_columns(request: HttpRequest, review: Review, job_id: int) -> HttpRes
             "preset": delimited.PRESETS.get(preset, {}).get("label", ""),
             "presets": delimited.PRESETS,
         },
+    )
+
+
+# Exports -----------------------------------------------------------------------------------------
+
+
+# Viewers may POST here: they could always download the exports their role allows (the consensus, the
+# votes they may see), and asking for one only queues it.
+@review_view(methods=["GET", "POST"])
+def exports(request: HttpRequest, review: Review) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        try:
+            job = export_jobs.start_export(
+                review=review,
+                user=request.user,
+                kind=request.POST.get("kind", ""),
+                file_format=request.POST.get("format", ""),
+            )
+        except ExportError as problem:
+            error = str(problem)
+        else:
+            return redirect("review:export_job", review_slug=review.slug, job_id=job.pk)
+    panel = export_jobs.export_panel(review=review, user=request.user)
+    return render(
+        request,
+        "review/exports.html",
+        {"review": review, "panel": panel, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@review_view()
+def export_job(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
+    job = get_export_job(review, request.user, job_id)
+    template = (
+        "review/export_job.html#progress" if request.headers.get("HX-Request") else "review/export_job.html"
+    )
+    return render(request, template, {"review": review, "job": job})
+
+
+@review_view()
+def export_download(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
+    job = get_export_job(review, request.user, job_id)
+    if job.status != ExportStatus.DONE or not job.file:
+        raise Http404("This export has no file yet.")
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file of this export is no longer kept; ask for the export again.") from None
+    return FileResponse(
+        handle, as_attachment=True, filename=job.file_name, content_type=CONTENT_TYPES[job.file_format]
     )
 
 

@@ -58,3 +58,19 @@ class ScreeningConfig(AppConfig):
                                 reviewer=users[username],
                                 verdict=verdict,
                             )
+
+    def exporters(self) -> list:
+        """The votes, run as a background export by the review app. Blinding depends on who asks, so the
+        file is theirs alone."""
+        from review.exports import Exporter
+        from screening import exports
+
+        return [
+            Exporter(
+                kind="screening.votes",
+                label="Screening votes (those you may see)",
+                file_stem="votes",
+                write=exports.write_votes,
+                personal=True,
+            )
+        ]

@@ -46,13 +46,6 @@ class VoteResource(resources.ModelResource):
         return vote.created_at.isoformat()
 
 
-def export_votes(*, queryset, file_format: str) -> bytes | str:
-    """The votes in `queryset` (already blinded by the caller) as CSV or XLSX."""
-    queryset = queryset.select_related("record", "reviewer", "reason").order_by("record_id", "stage", "id")
-    dataset = VoteResource().export(queryset=queryset)
-    return FORMATS[file_format].export_data(dataset)
-
-
 def read_table(*, data: bytes, file_name: str) -> tablib.Dataset:
     extension = file_name.rsplit(".", 1)[-1].lower()
     if extension not in FORMATS:

@@ -7,7 +7,6 @@ app_name = "screening"
 urlpatterns = [
     path("reviews/<slug:review_slug>/screening/conflicts/", views.conflicts, name="conflicts"),
     path("reviews/<slug:review_slug>/screening/agreement/", views.agreement, name="agreement"),
-    path("reviews/<slug:review_slug>/screening/votes/export/", views.votes_export, name="votes_export"),
     path(
         "reviews/<slug:review_slug>/screening/full-text/<int:record_id>/upload/",
         views.full_text_upload,

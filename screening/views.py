@@ -9,13 +9,13 @@ from django.urls import reverse
 
 from review.access import get_record, review_view
 from review.constants import Stage
+from review.exports.jobs import export_panel
 from review.models import Record, Review
 from screening import services
 from screening.agreement import stage_agreement
 from screening.constants import OutcomeStatus
 from screening.forms import FullTextForm, ResolveForm
 from screening.models import FullText, RecordStage, Vote
-from screening.resources import FORMATS, export_votes
 
 
 def _stage(value: str) -> str:
@@ -282,20 +282,15 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
 @review_view()
 def agreement(request: HttpRequest, review: Review) -> HttpResponse:
     stages = [(label, stage_agreement(review=review, stage=value)) for value, label in Stage.choices]
-    return render(request, "screening/agreement.html", {"review": review, "stages": stages})
-
-
-@review_view()
-def votes_export(request: HttpRequest, review: Review) -> HttpResponse:
-    """Every vote the user may see, as CSV or XLSX: blinded exactly like the pages."""
-    file_format = request.GET.get("format", "csv")
-    if file_format not in FORMATS:
-        raise Http404("Votes are exported as csv or xlsx.")
-    votes = Vote.objects.for_review(review).visible_to(request.user, review)
-    content = export_votes(queryset=votes, file_format=file_format)
-    response = HttpResponse(content, content_type=FORMATS[file_format].get_content_type())
-    response["Content-Disposition"] = f'attachment; filename="{review.slug}-votes.{file_format}"'
-    return response
+    return render(
+        request,
+        "screening/agreement.html",
+        {
+            "review": review,
+            "stages": stages,
+            "panel": export_panel(review=review, user=request.user, kinds=["screening.votes"]),
+        },
+    )
 
 
 @review_view(methods=["POST"], write_perm="review.write")

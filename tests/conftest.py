@@ -83,3 +83,38 @@ def client_for(client):
         return c
 
     return make
+
+
+@pytest.fixture
+def export_media(settings, tmp_path):
+    """Export files go to a throw-away media folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def exported(export_media):
+    """Ask for an export as the page does (a POST), run its job as the worker would, and download the file
+    as the same person: `exported(client, review, "extraction.raw-copies", "csv")` gives the download's
+    response (the job is `response.job`)."""
+    from django.urls import reverse
+
+    from review.exports.jobs import run_job
+    from review.models import ExportJob
+
+    def run(client, review, kind: str, file_format: str):
+        started = client.post(
+            reverse("review:exports", args=[review.slug]), {"kind": kind, "format": file_format}
+        )
+        assert started.status_code == 302, started.content.decode()[:500]
+        job = ExportJob.objects.latest("id")
+        run_job(job_id=job.pk)
+        job.refresh_from_db()
+        assert job.status == "done", job.error
+        response = client.get(reverse("review:export_download", args=[review.slug, job.pk]))
+        assert response.status_code == 200
+        response.job = job
+        response.data = b"".join(response.streaming_content)
+        return response
+
+    return run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
 
@@ -56,3 +57,33 @@ def login(live_server):
         page.get_by_role("button", name="Log in").click()
 
     return do
+
+
+@pytest.fixture
+def run_worker(transactional_db):
+    """Start django-tasks-db's own worker in a thread against the test database; it runs the queued tasks
+    and stops when none is left. Returns the thread: `run_worker().join(timeout=10)`."""
+    from django.db import connection
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    def start() -> threading.Thread:
+        def work() -> None:
+            try:
+                Worker(
+                    queue_names=["*"],
+                    interval=0.2,
+                    batch=True,
+                    backend_name="default",
+                    startup_delay=False,
+                    max_tasks=None,
+                    worker_id="browser-test",
+                    excluded_queue_names=[],
+                ).run()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        return thread
+
+    return start

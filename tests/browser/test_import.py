@@ -3,9 +3,6 @@ found. The worker is django-tasks-db's own, run in a thread against the test dat
 
 from __future__ import annotations
 
-import threading
-
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 # Williams 2018 again, as another database dates it (a year far off: a person must decide), and a new record.
@@ -28,30 +25,9 @@ EXPORT = "\n".join(
 ).encode()
 
 
-def run_worker_until_idle() -> threading.Thread:
-    from django_tasks_db.management.commands.db_worker import Worker
-
-    def work() -> None:
-        try:
-            Worker(
-                queue_names=["*"],
-                interval=0.2,
-                batch=True,
-                backend_name="default",
-                startup_delay=False,
-                max_tasks=None,
-                worker_id="browser-test",
-                excluded_queue_names=[],
-            ).run()
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    return thread
-
-
-def test_upload_watch_progress_and_resolve_a_duplicate(page: Page, live_server, demo, login, tmp_path):
+def test_upload_watch_progress_and_resolve_a_duplicate(
+    page: Page, live_server, demo, login, run_worker, tmp_path
+):
     export = tmp_path / "embase-update.txt"
     export.write_bytes(EXPORT)
     login(page, "rita")
@@ -67,7 +43,7 @@ def test_upload_watch_progress_and_resolve_a_duplicate(page: Page, live_server, 
     expect(progress).to_have_attribute("aria-valuenow", "0")
     expect(page.get_by_text("Waiting for the worker")).to_be_visible()
 
-    worker = run_worker_until_idle()
+    worker = run_worker()
     expect(progress).to_have_attribute("aria-valuenow", "100", timeout=20_000)
     expect(page.locator("[data-status]")).to_have_text("Imported")
     expect(page.locator('[data-count="imported"]')).to_have_text("2")

@@ -89,6 +89,6 @@ def test_two_reviewers_disagree_and_the_adjudicator_settles_it(browser: Browser,
 def test_non_member_gets_404_on_screening(page: Page, live_server, demo, login, django_user_model):
     django_user_model.objects.create_user("mallory", password="ketamine-demo")
     login(page, "mallory")
-    for path in ("screening/title_abstract/", "screening/conflicts/", "screening/votes/export/?format=csv"):
+    for path in ("screening/title_abstract/", "screening/conflicts/", "exports/", "exports/1/download/"):
         response = page.goto(f"{live_server.url}/reviews/{demo.slug}/{path}")
         assert response.status == 404, path

@@ -64,7 +64,7 @@ def test_autosave_answers_with_status_and_field_messages(review, copies, reviewe
 
 
 def test_submit_locks_and_blinds_until_all_submitted(
-    review, copies, reviewer, reviewer2, adjudicator, client_for
+    review, copies, reviewer, reviewer2, adjudicator, client_for, exported
 ):
     fill(copies[0], reviewer, {"design": "Crossover"})
     response = client_for(reviewer).post(
@@ -77,9 +77,9 @@ def test_submit_locks_and_blinds_until_all_submitted(
     for user in (reviewer2, adjudicator):
         assert client_for(user).get(url("copy", review, copies[0].pk)).status_code == 404
     assert client_for(adjudicator).get(url("reconcile", review, copies[0].study.pk)).status_code == 302
-    raw = client_for(reviewer2).get(url("export", review, "raw-copies", "csv")).content.decode()
+    raw = exported(client_for(reviewer2), review, "extraction.raw-copies", "csv").data.decode()
     assert "Crossover" not in raw
-    mine = client_for(reviewer).get(url("export", review, "raw-copies", "csv")).content.decode()
+    mine = exported(client_for(reviewer), review, "extraction.raw-copies", "csv").data.decode()
     assert "Crossover" in mine
     # A locked copy refuses changes.
     client_for(reviewer).post(url("copy", review, copies[0].pk), {cell(copies[0], "design"): "Parallel"})
@@ -128,7 +128,7 @@ def test_reconcile_page_and_htmx_save(
 
 
 def test_viewers_read_the_consensus_only_once_it_exists(
-    review, copies, reviewer, reviewer2, adjudicator, viewer, client_for
+    review, copies, reviewer, reviewer2, adjudicator, viewer, client_for, exported
 ):
     study = copies[0].study
     assert client_for(viewer).get(url("consensus", review, study.pk)).status_code == 404
@@ -138,8 +138,8 @@ def test_viewers_read_the_consensus_only_once_it_exists(
     services.start_consensus(study=study, form=copies[0].form, user=adjudicator)
     page = client_for(viewer).get(url("consensus", review, study.pk))
     assert page.status_code == 200 and "Crossover" in page.content.decode()
-    raw = client_for(viewer).get(url("export", review, "raw-copies", "csv")).content.decode()
-    assert "Crossover" not in raw
+    raw = exported(client_for(viewer), review, "extraction.raw-copies", "xlsx")
+    assert raw.job.row_count == 0
 
 
 def test_study_list_queries_do_not_grow(
@@ -277,25 +277,43 @@ def test_link_and_split_pages(review, study, make_study, reviewer, viewer, clien
     assert report.study_id != study.pk
 
 
-def test_exports_keep_formulas_as_text(review, copies, reviewer, reviewer2, adjudicator):
-    from extraction import exports
-
+def test_exports_keep_formulas_as_text(
+    review, copies, reviewer, reviewer2, adjudicator, client_for, exported
+):
     fill(copies[0], reviewer, {"design": "Parallel", "country": "=HYPERLINK(1)"})
     fill(copies[1], reviewer2, {"design": "Parallel", "country": "=hyperlink(1)"})
     services.submit_copy(copy=copies[0], user=reviewer)
     services.submit_copy(copy=copies[1], user=reviewer2)
     services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
-    content, _, _ = exports.export_table(review=review, user=adjudicator, table="consensus-wide", fmt="xlsx")
+    client = client_for(adjudicator)
+    content = exported(client, review, "extraction.consensus-wide", "xlsx").data
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(content)).active
     values = [c.value for c in sheet[2]]
     assert "'=HYPERLINK(1)" in values or "'=hyperlink(1)" in values
     assert sheet.freeze_panes == "A2"
-    csv_text = exports.export_table(review=review, user=adjudicator, table="consensus-long", fmt="csv")[
-        0
-    ].decode()
+    csv_text = exported(client, review, "extraction.consensus-long", "csv").data.decode()
     assert ",'=" in csv_text and ",=" not in csv_text
+
+
+def test_xlsx_keeps_links_and_control_characters_as_text(review, copies, reviewer, client_for, exported):
+    # Text pasted from a PDF can hold control characters that XLSX cannot store raw (openpyxl refused the
+    # whole export); they are escaped, and a web address stays plain text, not a link.
+    fill(copies[0], reviewer, {"country": "USA\x0bCanada", "trial_registration": "https://example.org/NCT1"})
+    content = exported(client_for(reviewer), review, "extraction.raw-copies", "xlsx").data
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    header = [c.value for c in sheet[1]]
+    cells = {
+        r[header.index("field")]: sheet.cell(i, header.index("value") + 1)
+        for i, r in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2)
+    }
+    assert cells["trial_registration"].value == "https://example.org/NCT1"
+    assert cells["trial_registration"].hyperlink is None
+    # The standard escape, which Excel turns back into the character (openpyxl shows it as stored).
+    assert cells["country"].value == "USA_x000B_Canada"
 
 
 def test_dashboard_lists_extraction_work(review, copies, reviewer, client_for):

@@ -90,8 +90,9 @@ def _snapshot():
     return counts
 
 
-# POST routes a viewer may use: leaving a review is their own business.
-VIEWER_MAY_POST = {"review:team_remove"}
+# POST routes a viewer may use: leaving a review is their own business, and asking for an export their role
+# allows (the consensus, the votes they may see) only queues a job that computes what they may read.
+VIEWER_MAY_POST = {"review:team_remove", "review:exports"}
 
 
 @pytest.mark.django_db
@@ -117,6 +118,27 @@ def test_viewer_cannot_remove_someone_else(review, viewer, owner, client_for):
     response = client_for(viewer).post(reverse("review:team_remove", args=[review.slug, membership.pk]))
     assert response.status_code == 403
     assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_viewer_may_ask_for_an_export_and_nonsense_is_refused(review, viewer, client_for, export_media):
+    from review.models import ExportJob
+
+    client = client_for(viewer)
+    url = reverse("review:exports", args=[review.slug])
+    assert client.post(url, {"kind": "extraction.consensus-wide", "format": "csv"}).status_code == 302
+    job = ExportJob.objects.get()
+    assert (job.requested_by, job.kind, job.personal) == (viewer, "extraction.consensus-wide", False)
+    # Asking for nonsense changes nothing and says what is wrong.
+    response = client.post(url, {"kind": "everything", "format": "csv"})
+    assert (
+        response.status_code == 400 and "There is no export called “everything”." in response.content.decode()
+    )
+    response = client.post(url, {"kind": "extraction.consensus-wide", "format": "pdf"})
+    assert (
+        response.status_code == 400 and "is exported as CSV or XLSX, not “pdf”." in response.content.decode()
+    )
+    assert ExportJob.objects.count() == 1
 
 
 @pytest.mark.django_db

@@ -35,9 +35,7 @@ def screening_urls(review, record) -> list[str]:
                 if "<int:record_id>" in route:
                     kwargs["record_id"] = record.pk
                 url = reverse(f"screening:{p.name}", kwargs=kwargs)
-                if p.name == "votes_export":
-                    urls += [url + "?format=csv", url + "?format=xlsx"]
-                elif p.name == "queue":
+                if p.name == "queue":
                     urls += [url, url + f"?record={record.pk}", url + f"?before={record.pk + 1}"]
                 else:
                     urls.append(url)
@@ -48,7 +46,8 @@ def screening_urls(review, record) -> list[str]:
 
 def text_of(response) -> str:
     if response.get("Content-Type", "").startswith("application/vnd.openxmlformats"):
-        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        content = response.data if hasattr(response, "data") else response.content
+        book = openpyxl.load_workbook(io.BytesIO(content))
         return "\n".join(
             " ".join(str(c) for c in row if c is not None)
             for sheet in book
@@ -59,19 +58,27 @@ def text_of(response) -> str:
     return response.content.decode()
 
 
-def seen_by(client, review, record) -> dict[str, str]:
+def seen_by(client, review, record, exported) -> dict[str, str]:
+    """Every screening page the user can open about the record, and the votes exports made for them."""
     pages = {}
     for url in screening_urls(review, record):
         response = client.get(url)
         assert response.status_code in (200, 403, 404, 405), f"{url} gave {response.status_code}"
         if response.status_code == 200:
             pages[url] = text_of(response)
-    assert len(pages) >= 8, "too few screening pages answered to prove anything"
+    for file_format in ("csv", "xlsx"):
+        download = exported(client, review, "screening.votes", file_format)
+        pages[f"votes.{file_format}"] = text_of(download) if file_format == "xlsx" else download.data.decode()
+        # The job's own page and progress say nothing about the votes either.
+        pages[f"votes.{file_format} page"] = client.get(
+            reverse("review:export_job", args=[review.slug, download.job.pk])
+        ).content.decode()
+    assert len(pages) >= 10, "too few screening pages answered to prove anything"
     return pages
 
 
-def export_reviewers(client, review) -> set[str]:
-    csv = client.get(reverse("screening:votes_export", args=[review.slug]) + "?format=csv").content.decode()
+def export_reviewers(client, review, exported) -> set[str]:
+    csv = exported(client, review, "screening.votes", "csv").data.decode()
     header, *rows = [line.split(",") for line in csv.strip().splitlines()]
     column = header.index("reviewer")
     return {row[column] for row in rows}
@@ -84,30 +91,30 @@ def setting(review, make_records, vote, reviewer):
     return record, other
 
 
-def assert_blind(client, review, record, who: str):
-    for url, text in seen_by(client, review, record).items():
+def assert_blind(client, review, record, who: str, exported):
+    for url, text in seen_by(client, review, record, exported).items():
         assert SECRET not in text, f"{who} saw reviewer one's vote at {url}"
 
 
 def test_before_the_second_vote_the_other_reviewer_and_the_team_see_nothing(
-    review, setting, reviewer2, viewer, adjudicator, client_for
+    review, setting, reviewer2, viewer, adjudicator, client_for, exported
 ):
     record, other = setting
     for user in (reviewer2, viewer, adjudicator):
-        assert_blind(client_for(user), review, record, user.username)
-        assert export_reviewers(client_for(user), review) <= {user.username}
+        assert_blind(client_for(user), review, record, user.username, exported)
+        assert export_reviewers(client_for(user), review, exported) <= {user.username}
 
 
 def test_in_conflict_the_other_reviewer_and_viewers_still_see_nothing(
-    review, setting, reviewer2, viewer, client_for, vote
+    review, setting, reviewer2, viewer, client_for, vote, exported
 ):
     record, other = setting
     vote(record, reviewer2, "exclude", note="mine")
     assert RecordStage.objects.get(record=record, stage="title_abstract").status == "conflict"
     for user in (reviewer2, viewer):
         client = client_for(user)
-        assert_blind(client, review, record, user.username)
-        assert export_reviewers(client, review) <= {"reviewer2"}
+        assert_blind(client, review, record, user.username, exported)
+        assert export_reviewers(client, review, exported) <= {"reviewer2"}
         # Even the page of the record does not say it is in conflict.
         html = client.get(
             reverse("screening:record_votes", args=[review.slug, "title_abstract", record.pk])
@@ -152,7 +159,7 @@ def test_adjudicator_sees_the_conflict_side_by_side(
 
 
 def test_after_resolution_the_team_sees_every_vote(
-    review, setting, reviewer2, viewer, adjudicator, client_for, vote
+    review, setting, reviewer2, viewer, adjudicator, client_for, vote, exported
 ):
     record, _ = setting
     vote(record, reviewer2, "exclude", note="mine")
@@ -164,9 +171,8 @@ def test_after_resolution_the_team_sees_every_vote(
             reverse("screening:record_votes", args=[review.slug, "title_abstract", record.pk])
         ).content
         assert SECRET in html.decode()
-        assert export_reviewers(client, review) == {"reviewer", "reviewer2"}
-        xlsx = client.get(reverse("screening:votes_export", args=[review.slug]) + "?format=xlsx")
-        assert SECRET in text_of(xlsx)
+        assert export_reviewers(client, review, exported) == {"reviewer", "reviewer2"}
+        assert SECRET in text_of(exported(client, review, "screening.votes", "xlsx"))
 
 
 def test_agreed_records_are_visible_once_resolved_without_adjudication(
@@ -181,22 +187,47 @@ def test_agreed_records_are_visible_once_resolved_without_adjudication(
     assert re.search(r"data-status>Included<", html.content.decode())
 
 
-def test_export_costs_a_fixed_number_of_queries(
-    review, make_records, vote, reviewer, reviewer2, client_for, django_assert_num_queries
+def test_a_votes_export_is_computed_when_it_runs_and_is_its_requesters_alone(
+    review, setting, reviewer, reviewer2, adjudicator, client_for, vote, export_media
 ):
+    """Asked for while the record is blinded and run after it is resolved, the file holds what the
+    requester may see when it is made; nobody else can open or download it."""
+    from review.exports.jobs import run_job
+    from review.models import ExportJob
+
+    record, _ = setting
     client = client_for(reviewer2)
-    url = reverse("screening:votes_export", args=[review.slug]) + "?format=csv"
-    for r in make_records(3):
-        vote(r, reviewer, "include")
-        vote(r, reviewer2, "include")
-    client.get(url)
+    client.post(reverse("review:exports", args=[review.slug]), {"kind": "screening.votes", "format": "csv"})
+    job = ExportJob.objects.get()
+    vote(record, reviewer2, "include")  # agreed: resolved, so everybody's votes may be seen
+    run_job(job_id=job.pk)
+    download = client.get(reverse("review:export_download", args=[review.slug, job.pk]))
+    assert SECRET in b"".join(download.streaming_content).decode()
+    for user in (reviewer, adjudicator):
+        other = client_for(user)
+        assert other.get(reverse("review:export_download", args=[review.slug, job.pk])).status_code == 404
+        assert other.get(reverse("review:export_job", args=[review.slug, job.pk])).status_code == 404
+
+
+def test_export_costs_a_fixed_number_of_queries(
+    review, make_records, vote, reviewer, reviewer2, export_media
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as small:
-        client.get(url)
+    from review.exports.jobs import run_job, start_export
+
+    def queries(file_format: str) -> int:
+        job = start_export(review=review, user=reviewer2, kind="screening.votes", file_format=file_format)
+        with CaptureQueriesContext(connection) as context:
+            assert run_job(job_id=job.pk)["status"] == "done"
+        return len(context.captured_queries)
+
+    for r in make_records(3):
+        vote(r, reviewer, "include")
+        vote(r, reviewer2, "include")
+    small = {fmt: queries(fmt) for fmt in ("csv", "xlsx")}
     for r in make_records(30):
         vote(r, reviewer, "exclude")
         vote(r, reviewer2, "exclude")
-    with django_assert_num_queries(len(small.captured_queries)):
-        client.get(url)
+    assert {fmt: queries(fmt) for fmt in ("csv", "xlsx")} == small

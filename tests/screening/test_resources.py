@@ -75,9 +75,8 @@ def test_missing_columns_and_wrong_format(review, make_records):
 
 
 def test_xlsx_round_trip_through_the_export(
-    review, reviewer, reviewer2, make_records, vote, client_for, owner
+    review, reviewer, reviewer2, make_records, vote, client_for, owner, exported
 ):
-    from django.urls import reverse
 
     from review import services as review_services
 
@@ -85,9 +84,7 @@ def test_xlsx_round_trip_through_the_export(
     for r in records:
         vote(r, reviewer, "include", note=f"n{r.pk}")
         vote(r, reviewer2, "include")
-    xlsx = (
-        client_for(owner).get(reverse("screening:votes_export", args=[review.slug]) + "?format=xlsx").content
-    )
+    xlsx = exported(client_for(owner), review, "screening.votes", "xlsx").data
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx)).active.iter_rows(values_only=True))
     assert rows[0][:7] == ("record", "reviewer", "stage", "verdict", "reason", "note", "time")
     assert len(rows) == 7
