@@ -26,6 +26,8 @@ os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFi
 
 import django  # noqa: E402
 
+from bench.calibrate import python_speed  # noqa: E402
+
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -170,6 +172,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=500)
     args = parser.parse_args()
+    print(python_speed())
     call_command("migrate", verbosity=0)
     start = time.perf_counter()
     review, form, studies, users, n_fields, n_values = build(args.studies)

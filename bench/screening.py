@@ -30,6 +30,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.calibrate import python_speed  # noqa: E402
+
 WORDS = [
     "ketamine",
     "depression",
@@ -431,6 +435,7 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         vendor = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
+        print(python_speed())
         print(
             f"{vendor}, {args.records:,} records, N = 2, gunicorn {args.workers} workers x {args.threads} threads"
         )
