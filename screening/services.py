@@ -27,6 +27,15 @@ def parse_stage(value: str) -> str:
 # The queue ----------------------------------------------------------------------------------------------
 
 
+def _id_range(field: str, above: int | None, below: int | None) -> Q:
+    bounds = Q()
+    if above is not None:
+        bounds &= Q(**{f"{field}__gt": above})
+    if below is not None:
+        bounds &= Q(**{f"{field}__lt": below})
+    return bounds
+
+
 def queue(*, review: Review, stage: str, user, above: int | None = None, below: int | None = None):
     """Records the user has not voted on that still need votes at this stage, in id order. A record enters
     title/abstract screening when it is not a duplicate, and full text when its title/abstract outcome is
@@ -35,16 +44,8 @@ def queue(*, review: Review, stage: str, user, above: int | None = None, below: 
     `above`/`below` bound the record ids (exclusive). The bound is repeated inside each subquery: PostgreSQL
     answers "the next two records" with merge anti-joins, and without it those read every vote and outcome
     below the bound first, a cost that grows as the review progresses."""
-    bounds = Q()
-    if above is not None:
-        bounds &= Q(record_id__gt=above)
-    if below is not None:
-        bounds &= Q(record_id__lt=below)
-    records = Record.objects.for_review(review).unique()
-    if above is not None:
-        records = records.filter(pk__gt=above)
-    if below is not None:
-        records = records.filter(pk__lt=below)
+    bounds = _id_range("record_id", above, below)
+    records = Record.objects.for_review(review).unique().filter(_id_range("pk", above, below))
     open_here = RecordStage.objects.filter(bounds, record=OuterRef("pk"), stage=stage)
     if stage == Stage.TITLE_ABSTRACT:
         records = records.exclude(Exists(open_here.exclude(status=OutcomeStatus.PENDING)))
