@@ -11,7 +11,7 @@ from extraction.comparison import parse_value
 from extraction.constants import FieldLevel, FieldType
 from extraction.kinds import FormKind
 from extraction.models import ExtractionCopy, ExtractionForm, FormField
-from review.models import Review
+from review.models import Review, Study
 
 
 class FieldForm(forms.ModelForm):
@@ -198,6 +198,16 @@ class ConsensusValueForm(forms.Form):
     def message(self) -> str:
         return " ".join(m for messages in self.errors.values() for m in messages)
 
+    def decision(self) -> dict[str, Any]:
+        """The choice as reconciliation.resolve_value takes it."""
+        data = self.cleaned_data
+        return {
+            "revision": data["revision"],
+            "source": data["source"],
+            "raw": data["value"],
+            "note": data["note"],
+        }
+
 
 def coder_memberships(review: Review):
     """Who may be given a copy to fill: owners, reviewers and adjudicators (not viewers)."""
@@ -226,3 +236,19 @@ class AssignForm(forms.Form):
             raise forms.ValidationError(f"Publish the {self.kind.noun} form before assigning studies.")
         check_coder_count(form=self.form, reviewers=reviewers)
         return reviewers
+
+
+class ReportLinkForm(forms.Form):
+    """The study of this review a report moves to."""
+
+    study = forms.ModelChoiceField(
+        queryset=Study.objects.none(),
+        error_messages={
+            "required": "Choose the study this report belongs to.",
+            "invalid_choice": "Choose the study this report belongs to.",
+        },
+    )
+
+    def __init__(self, data, *, review: Review):
+        super().__init__(data)
+        self.fields["study"].queryset = Study.objects.for_review(review)

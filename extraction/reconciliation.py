@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,19 +17,12 @@ from extraction.coding import answers_at
 from extraction.comparison import display_value, normalise_name, outcome_key, parse_value
 from extraction.constants import CopyStatus, FieldLevel, Provenance
 from extraction.kinds import Agreement
-from extraction.models import (
-    Arm,
-    Consensus,
-    ConsensusValue,
-    ExtractionCopy,
-    ExtractionForm,
-    FormField,
-    FormVersion,
-    Outcome,
-    Value,
-)
+from extraction.models import Arm, Consensus, ConsensusValue, ExtractionCopy, Outcome, Value
 from extraction.visibility import all_submitted
 from review.models import Study
+
+if TYPE_CHECKING:
+    from extraction.models import ExtractionForm, FormField, FormVersion
 
 
 @dataclass
@@ -68,6 +61,11 @@ class Row:
     @property
     def proposal_shown(self) -> str:
         return display_value(self.proposal)
+
+    def place(self) -> dict[str, Any]:
+        """The consensus cell this row fills: field, arm and outcome, as ConsensusValue names them."""
+        names = ("field", "arm_key", "arm_name", "outcome_key", "outcome_name", "time_point", "measure")
+        return {name: getattr(self, name) for name in names}
 
 
 @dataclass
@@ -238,13 +236,7 @@ def start_consensus(*, study: Study, form: ExtractionForm, user) -> Consensus:
         new_values.append(
             ConsensusValue(
                 consensus=consensus,
-                field=row.field,
-                arm_key=row.arm_key,
-                arm_name=row.arm_name,
-                outcome_key=row.outcome_key,
-                outcome_name=row.outcome_name,
-                time_point=row.time_point,
-                measure=row.measure,
+                **row.place(),
                 position=position,
                 value=agreed_value,
                 provenance=Provenance.AGREED if row.agree else Provenance.PENDING,

@@ -33,6 +33,7 @@ from extraction.forms import (
     CopyForm,
     FieldForm,
     ImportForm,
+    ReportLinkForm,
     TemplateForm,
     cell_name,
     coder_memberships,
@@ -181,11 +182,11 @@ def study_assign(request: HttpRequest, review: Review, kind: FormKind, study_id:
 @review_view(methods=["POST"], perm="review.manage_studies")
 def report_link(request: HttpRequest, review: Review, kind: FormKind, record_id: int) -> HttpResponse:
     record = get_report(review, record_id)
-    target = request.POST.get("study", "")
-    study = get_study(review, int(target)) if target.isdigit() else None
-    if study is None:
-        messages.error(request, "Choose the study this report belongs to.")
+    form = ReportLinkForm(request.POST, review=review)
+    if not form.is_valid():
+        _form_errors(request, form)
         return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=record.study_id)
+    study = form.cleaned_data["study"]
     review_services.link_report(record=record, study=study)
     messages.success(request, f"“{record.short_citation}” is now a report of {study}.")
     return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
@@ -454,14 +455,7 @@ def consensus_value(request: HttpRequest, review: Review, kind: FormKind, value_
         error = choice.message()
     else:
         try:
-            cv = reconciliation.resolve_value(
-                consensus_value=cv,
-                user=request.user,
-                revision=choice.cleaned_data["revision"],
-                source=choice.cleaned_data["source"],
-                raw=choice.cleaned_data["value"],
-                note=choice.cleaned_data["note"],
-            )
+            cv = reconciliation.resolve_value(consensus_value=cv, user=request.user, **choice.decision())
         except reconciliation.StaleConsensus as conflict:
             stale = {
                 "message": str(conflict),
@@ -577,10 +571,7 @@ def form_coders(request: HttpRequest, review: Review, kind: FormKind) -> HttpRes
         return _to_form_page(review, kind)
     coders = settings_form.cleaned_data["coders_per_study"]
     versions.set_coders_per_study(review=review, kind=kind, coders=coders)
-    messages.success(
-        request,
-        f"Each study is now coded by {coders} people independently; studies already assigned stay as they are.",
-    )
+    messages.success(request, f"Each study is now coded by {coders} people; assigned studies keep theirs.")
     return _to_form_page(review, kind)
 
 

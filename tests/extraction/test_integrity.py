@@ -341,3 +341,15 @@ def test_copies_and_the_consensus_are_read_only_in_the_admin(
             == 403
         )
     assert ExtractionCopy.objects.count() == 2 and Consensus.objects.count() == 1
+
+
+def test_linking_a_report_reads_the_study_with_a_form(review, study, make_study, reviewer, client_for):
+    other = make_study("Tiger, M", 2020)
+    report = other.reports.get()
+    for target in ("", "nonsense", "999999"):
+        page = client_for(reviewer).post(
+            url("report_link", review, report.pk), {"study": target}, follow=True
+        )
+        assert "Choose the study this report belongs to." in page.content.decode(), target
+    report.refresh_from_db()
+    assert report.study_id == other.pk
