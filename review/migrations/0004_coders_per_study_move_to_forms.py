@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('review', '0003_export_jobs'),
         # The value moves to the extraction form first (and back before the field returns).
-        ('extraction', '0002_coders_per_form_kind_field_history'),
+        ('extraction', '0003_coders_from_reviews_field_history'),
     ]
 
     operations = [
