@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 from matplotlib.ft2font import LoadFlags
+from matplotlib.text import Text
 
 FONT_FAMILY = "DejaVu Sans"  # ships with matplotlib, so a PNG looks the same on every server
 FORMATS = ("svg", "png")
@@ -72,6 +73,11 @@ def page(width: float, height: float) -> tuple[Figure, Axes]:
     ax.set_ylim(height, 0)
     ax.set_axis_off()
     return figure, ax
+
+
+def write(ax: Axes, x: float, y: float, text: str, **style) -> Text:
+    """Text on a figure, taken as typed: a "$" in a study's or a source's name never starts mathematics."""
+    return ax.text(x, y, text, parse_math=False, **style)
 
 
 @lru_cache(maxsize=4096)

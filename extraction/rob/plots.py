@@ -28,7 +28,7 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D, IdentityTransform
 
-from review.figures import FONT_FAMILY, page, render, text_width
+from review.figures import FONT_FAMILY, page, render, text_width, write
 
 NOT_APPLICABLE = None
 
@@ -111,8 +111,8 @@ SCALES = {"rob2": ROB2_SCALE, "robins-i": ROBINS_I_SCALE}
 
 @dataclass(frozen=True)
 class RobResult:
-    """One assessed result: its label (study, outcome, time point), the judgement per domain key (None when
-    the domain does not apply), the overall judgement and, for a weighted summary, its weight."""
+    """One assessed result: its label (study, outcome, time point), the judgement per domain key (None, or
+    no key, when the domain does not apply), the overall judgement and, for a weighted summary, its weight."""
 
     label: str
     judgements: Mapping[str, str | None]
@@ -134,10 +134,11 @@ def traffic_light(
 ) -> bytes:
     """The traffic-light plot as SVG or PNG bytes. Its height grows with the results (a quarter of an inch
     each), so 200 results stay legible; a PNG too tall for a picture gets a lower resolution."""
-    grid = _cells(results, domains=domains, scale=SCALES[scale])
+    judgements = _scale(scale)
+    grid = _cells(results, domains=domains, scale=judgements)
     colours = _palette(palette)
     return render(
-        lambda: _TrafficLight(grid, domains=domains, scale=SCALES[scale], colours=colours).figure(),
+        lambda: _TrafficLight(grid, domains=domains, scale=judgements, colours=colours).figure(),
         fmt=fmt,
         dpi=dpi,
     )
@@ -155,7 +156,8 @@ def summary_plot(
 ) -> bytes:
     """The summary bar chart as SVG or PNG bytes: per domain, the share of results (of their weights when
     `weighted`) at each judgement."""
-    grid = _cells(results, domains=domains, scale=SCALES[scale])
+    judgements = _scale(scale)
+    grid = _cells(results, domains=domains, scale=judgements)
     if weighted:
         missing = [r.label for r in results if r.weight is None or not r.weight >= 0]
         if missing:
@@ -167,7 +169,7 @@ def summary_plot(
         weights = [1.0] * len(results)
     colours = _palette(palette)
     return render(
-        lambda: _summary_figure(grid, weights, domains=domains, scale=SCALES[scale], colours=colours),
+        lambda: _summary_figure(grid, weights, domains=domains, scale=judgements, colours=colours),
         fmt=fmt,
         dpi=dpi,
     )
@@ -219,6 +221,12 @@ def _robvis_word(scale: JudgementScale, value: str | None, label: str) -> str:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _scale(name: str) -> JudgementScale:
+    if name not in SCALES:
+        raise ValueError(f"No judgement scale “{name}”; choose {' or '.join(SCALES)}.")
+    return SCALES[name]
 
 
 def _palette(name: str) -> dict[str, str]:
@@ -296,9 +304,9 @@ class _TrafficLight:
         )
         self.grid_left = _MARGIN + _Y_TITLE + self.label_width
         self.grid_top = _MARGIN + _TITLE + _STRIP
-        self.present = {id(j): j for column in cells.columns for j in column}
-        self.legend = [j for j in scale.legend_order() if id(j) in self.present]
-        if None in self.present.values():
+        present = {judgement for column in cells.columns for judgement in column}
+        self.legend: list[Judgement | None] = [j for j in scale.legend_order() if j in present]
+        if None in present:
             self.legend.append(None)
         legend_width = (
             max(text_width(self._legend_text(j), size=_TEXT_PT) for j in self.legend) / 72 + 0.55
@@ -312,7 +320,7 @@ class _TrafficLight:
         self.caption = self._caption(self.legend_left - _MARGIN - 0.2)
         rows = len(cells.labels)
         below = max(len(self.caption) * _CAPTION_LINE, (len(self.legend) + 1) * _LEGEND_LINE)
-        self.height = self.grid_top + rows * _ROW + 0.2 + below + _MARGIN
+        self.height = self.grid_top + rows * _ROW + 0.2 + below + 2 * _MARGIN
 
     def _legend_text(self, judgement: Judgement | None) -> str:
         return "Not applicable" if judgement is None else judgement.word
@@ -341,16 +349,17 @@ class _TrafficLight:
         left, top = self.grid_left, self.grid_top
         right, bottom = left + len(self.headers) * self.column, top + rows * _ROW
         overall_left = right - self.column
-        ax.text(
+        write(
+            ax,
             (left + right) / 2,
             _MARGIN + _TITLE / 2,
             "Risk of bias domains",
             ha="center",
             va="center",
             fontsize=_TEXT_PT + 1,
-            parse_math=False,
         )
-        ax.text(
+        write(
+            ax,
             _MARGIN + _Y_TITLE / 2,
             (top + bottom) / 2,
             "Study",
@@ -358,7 +367,6 @@ class _TrafficLight:
             va="center",
             rotation=90,
             fontsize=_TEXT_PT + 1,
-            parse_math=False,
         )
         strip_left = left - self.label_width
         for x, width, y, height, fill in (
@@ -382,25 +390,25 @@ class _TrafficLight:
         strip_lines += [[(strip_left, top), (strip_left, bottom)]]
         ax.add_collection(LineCollection(strip_lines, colors=_STRIP_EDGE, linewidths=0.5), autolim=False)
         for i, header in enumerate(self.headers):
-            ax.text(
+            write(
+                ax,
                 left + (i + 0.5) * self.column,
                 top - _STRIP / 2,
                 header,
                 ha="center",
                 va="center",
                 fontsize=_TEXT_PT,
-                parse_math=False,
             )
         max_points = (self.label_width - 0.12) * 72
         for i, label in enumerate(self.cells.labels):
-            ax.text(
+            write(
+                ax,
                 strip_left + self.label_width / 2,
                 top + (i + 0.5) * _ROW,
                 _fit(label, max_points, _LABEL_PT),
                 ha="center",
                 va="center",
                 fontsize=_LABEL_PT,
-                parse_math=False,
             )
 
     def _lights(
@@ -455,25 +463,25 @@ class _TrafficLight:
     def _below(self, ax) -> None:
         top = self.grid_top + len(self.cells.labels) * _ROW + 0.2
         for i, line in enumerate(self.caption):
-            ax.text(
+            write(
+                ax,
                 _MARGIN + 0.1,
                 top + (i + 0.5) * _CAPTION_LINE,
                 line,
                 ha="left",
                 va="center",
                 fontsize=_TEXT_PT,
-                parse_math=False,
             )
         if not self.legend:
             return
-        ax.text(
+        write(
+            ax,
             self.legend_left,
             top + _LEGEND_LINE / 2,
             "Judgement",
             ha="left",
             va="center",
             fontsize=_TEXT_PT,
-            parse_math=False,
         )
         # The legend's lights: one column of cells under the title, each beside its word.
         self._lights(
@@ -485,14 +493,14 @@ class _TrafficLight:
             pitch=_LEGEND_LINE,
         )
         for i, judgement in enumerate(self.legend):
-            ax.text(
+            write(
+                ax,
                 self.legend_left + 0.32,
                 top + (i + 1.5) * _LEGEND_LINE,
                 self._legend_text(judgement),
                 ha="left",
                 va="center",
                 fontsize=_TEXT_PT,
-                parse_math=False,
             )
 
 
@@ -614,8 +622,8 @@ def _shares(
     column: Sequence[Judgement | None], weights: Sequence[float], stack: Sequence[Judgement | None]
 ) -> list[float]:
     totals = [0.0] * len(stack)
-    index = {id(j): i for i, j in enumerate(stack)}
+    index = {judgement: i for i, judgement in enumerate(stack)}
     for judgement, weight in zip(column, weights, strict=True):
-        totals[index[id(judgement)]] += weight
+        totals[index[judgement]] += weight
     whole = math.fsum(totals)
     return [t / whole if whole else 0.0 for t in totals]

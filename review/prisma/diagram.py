@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from review.figures import page, render, text_width
+from review.figures import page, render, text_width, write
 from review.prisma import BREAKDOWNS, PrismaCounts
 
 # Sizes in inches unless named _PT. The package's boxes are 3.5 inches wide at 7 points; 2.9 at 9 reads
@@ -103,7 +103,8 @@ class _Box:
         first = self.middle - len(self.wrapped) * _LINE / 2
         for i, (line, text, holds_number) in enumerate(self.wrapped):
             x = self.x + self.width / 2 if self.centred else self.x + _PAD + line.indent * _INDENT
-            label = ax.text(
+            label = write(
+                ax,
                 x,
                 first + (i + 0.5) * _LINE,
                 text,
@@ -111,7 +112,6 @@ class _Box:
                 va="center_baseline",
                 fontsize=_TEXT_PT,
                 fontstyle="italic" if self.dashed else "normal",
-                parse_math=False,
                 zorder=3,
             )
             if holds_number:
@@ -159,8 +159,15 @@ def _stage(counts: PrismaCounts, main: str, left: str, waiting: str, stage: str,
     """A stage of screening: its box, the box of what left the flow (with a line per reason after
     assessment) and, when some are still waiting, the box saying how many."""
     main_words, left_words = _STAGE_WORDS[stage]
-    if left in BREAKDOWNS:
+    if left in BREAKDOWNS and getattr(counts, left):
         gone = _listing(left, left_words, *_breakdown(counts, left, 1), fill=fill)
+    elif left in BREAKDOWNS:  # no reasons: no report excluded
+        gone = _Box(
+            left,
+            [_Line(left_words.rstrip(":"), 0, f"n-{left}", counts.url_for(left))],
+            fill=fill,
+            centred=True,
+        )
     else:
         gone = _Box(left, [_number(counts, left, left_words)], fill=fill, centred=True)
     beside = [gone]
@@ -337,7 +344,8 @@ class _Diagram:
             titles.append(("Identification of studies via other methods", _GREY))
         for (_column, left), (title, fill) in zip(self._columns(), titles, strict=True):
             _rounded(ax, left, self.title_top, 2 * _BOX + _ARROW_GAP, _TITLE, fill)
-            ax.text(
+            write(
+                ax,
                 left + _BOX + _ARROW_GAP / 2,
                 self.title_top + _TITLE / 2,
                 title,
@@ -345,7 +353,6 @@ class _Diagram:
                 va="center_baseline",
                 fontsize=_TEXT_PT + 1,
                 fontweight="bold",
-                parse_math=False,
             )
         (identification_top, identification_height), *screening, (included_top, included_height) = self.rows
         screening_top = screening[0][0]
@@ -356,7 +363,8 @@ class _Diagram:
             ("Included", included_top, included_height),
         ):
             _rounded(ax, _MARGIN, top, _SIDE, height, _BLUE)
-            ax.text(
+            write(
+                ax,
                 _MARGIN + _SIDE / 2,
                 top + height / 2,
                 label,
@@ -365,7 +373,6 @@ class _Diagram:
                 rotation=90,
                 fontsize=_TEXT_PT + 1,
                 fontweight="bold",
-                parse_math=False,
             )
 
 

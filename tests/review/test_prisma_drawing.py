@@ -377,8 +377,10 @@ def test_other_methods_and_awaiting_boxes_only_when_there_is_something():
     assert "Identification of studies via other methods" not in [
         t.text for t in root.iterfind(".//svg:text", NS)
     ]
-    ids = {g.get("id") for g in svg_root(quiet, other_methods=True).iterfind(".//svg:g", NS)}
+    root = svg_root(quiet, other_methods=True)
+    ids = {g.get("id") for g in root.iterfind(".//svg:g", NS)}
     assert "box-website_results" in ids and "box-other_excluded" in ids
+    assert number(root, "other_excluded")[0] == "Reports excluded (n = 0)"
 
 
 def test_png_at_print_resolution():

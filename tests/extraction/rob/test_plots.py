@@ -207,6 +207,8 @@ def test_judgements_outside_the_scale_are_refused_with_the_result_named():
     bad = RobResult("Jelen 2021", {**TIGER.judgements, "D3": "moderate"}, "low")
     with pytest.raises(ValueError, match=r"Jelen 2021: “moderate” is not a RoB 2 judgement"):
         traffic_light([bad], domains=ROB2)
+    with pytest.raises(ValueError, match="No judgement scale “quadas”"):
+        traffic_light([TIGER], domains=ROB2, scale="quadas")
     with pytest.raises(ValueError, match="No palette"):
         traffic_light([TIGER], domains=ROB2, palette="neon")
     with pytest.raises(ValueError, match="No figure format"):
