@@ -38,7 +38,9 @@ def test_the_log_in_and_error_pages_carry_it_too(client):
     assert "script-src 'self'" in client.get("/no/such/page/")["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES)))
+@pytest.mark.parametrize(
+    "path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES))
+)
 def test_no_template_needs_what_the_policy_forbids(path):
     text = re.sub(r"\{#.*?#\}|\{% comment %\}.*?\{% endcomment %\}", "", path.read_text(), flags=re.DOTALL)
     found = [what for what, pattern in INLINE.items() if pattern.search(text)]
