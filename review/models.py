@@ -16,6 +16,7 @@ from review.constants import (
     SourceKind,
     Stage,
 )
+from review.exports import exporters
 from review.managers import (
     ExportJobQuerySet,
     MembershipQuerySet,
@@ -24,6 +25,7 @@ from review.managers import (
     SearchQuerySet,
     StudyQuerySet,
 )
+from review.normalise import match_keys
 
 REVIEWERS_PER_RECORD = [MinValueValidator(1), MaxValueValidator(3)]
 
@@ -161,9 +163,6 @@ class Membership(models.Model):
     def can_write(self) -> bool:
         return self.is_owner or self.is_reviewer or self.is_adjudicator
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
 
 def search_upload_path(search: Search, filename: str) -> str:
     return f"reviews/{search.review_id}/searches/{filename}"
@@ -277,8 +276,6 @@ class Record(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Imports compute the keys in bulk; a record saved one at a time (admin, tests, other apps)
         # gets them here, so matching and DOI/PMID look-ups never miss it.
-        from review.normalise import match_keys
-
         for name, value in match_keys(
             title=self.title, authors=self.authors, doi=self.doi, pmid=self.pmid
         ).items():
@@ -431,8 +428,6 @@ class ExportJob(models.Model):
 
     @property
     def label(self) -> str:
-        from review.exports import exporters
-
         exporter = exporters().get(self.kind)
         return exporter.label if exporter else self.kind
 

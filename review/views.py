@@ -14,7 +14,7 @@ from review import duplicates, services
 from review.access import get_export_job, get_record, review_view
 from review.constants import DuplicateStatus, ExportStatus, ImportFormat, ImportStatus
 from review.exports import ExportError
-from review.exports import jobs as export_jobs
+from review.exports.jobs import export_panel, start_export
 from review.exports.tables import CONTENT_TYPES
 from review.forms import (
     AddMemberForm,
@@ -321,7 +321,7 @@ def exports(request: HttpRequest, review: Review) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            job = export_jobs.start_export(
+            job = start_export(
                 review=review,
                 user=request.user,
                 kind=request.POST.get("kind", ""),
@@ -331,7 +331,7 @@ def exports(request: HttpRequest, review: Review) -> HttpResponse:
             error = str(problem)
         else:
             return redirect("review:export_job", review_slug=review.slug, job_id=job.pk)
-    panel = export_jobs.export_panel(review=review, user=request.user)
+    panel = export_panel(review=review, user=request.user)
     return render(
         request,
         "review/exports.html",

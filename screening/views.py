@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from review.access import get_record, review_view
 from review.constants import Stage
@@ -315,6 +316,8 @@ def full_text_upload(request: HttpRequest, review: Review, record_id: int) -> Ht
     return redirect(f"{url}?record={record.pk}")
 
 
+# Shown in a frame beside the voting panel; every other page refuses to be framed (X_FRAME_OPTIONS).
+@xframe_options_sameorigin
 @review_view()
 def full_text_pdf(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
     record = get_record(review, record_id)
