@@ -1,17 +1,18 @@
 """The extraction tables as files: the consensus (wide and long) and every reviewer's raw copy. They run
 as background export jobs (review/exports/); apps.py registers them. Queries do not grow with the number
-of studies or fields. Blinding holds here too: a raw copy is only exported for its own reviewer until
-every copy of its study is submitted, and never to viewers."""
+of studies or fields. Each form kind has its own (`kind`, apps.py). Blinding holds here too, by
+extraction/visibility.py: a raw copy is only exported for its own reviewer until every copy of its study
+is submitted, and never to viewers."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import BinaryIO
 
-from extraction import services
+from extraction import versions, visibility
 from extraction.comparison import export_value
 from extraction.constants import FieldLevel, Provenance
-from extraction.models import ConsensusValue, ExtractionCopy, Value
+from extraction.kinds import FormKind
+from extraction.models import ConsensusValue, Value
 from extraction.resources import ConsensusLongResource, ConsensusWideResource, RawCopiesResource
 from review.exports.tables import Progress, write_table
 from review.models import Review, short_citation
@@ -49,10 +50,10 @@ CONSENSUS_COLUMNS = (
 )
 
 
-def consensus_values(*, review: Review):
+def consensus_values(*, review: Review, kind: FormKind):
     """Every consensus cell of the review as flat dicts, in one query (no model instances: an export of
     500 studies has tens of thousands of cells)."""
-    form = services.get_form(review=review)
+    form = versions.get_form(review=review, kind=kind)
     return (
         ConsensusValue.objects.filter(consensus__study__review=review, consensus__form=form)
         .order_by("consensus__study__label", "consensus__study_id", "position")
@@ -60,7 +61,7 @@ def consensus_values(*, review: Review):
     )
 
 
-def consensus_long_rows(*, review: Review) -> list[dict]:
+def consensus_long_rows(*, review: Review, kind: FormKind) -> list[dict]:
     return [
         {
             "study": cv["consensus__study__label"],
@@ -80,15 +81,15 @@ def consensus_long_rows(*, review: Review) -> list[dict]:
             "note": cv["note"],
             "form_version": cv["consensus__version__number"],
         }
-        for cv in consensus_values(review=review)
+        for cv in consensus_values(review=review, kind=kind)
     ]
 
 
-def consensus_wide_rows(*, review: Review) -> tuple[list[str], list[dict]]:
+def consensus_wide_rows(*, review: Review, kind: FormKind) -> tuple[list[str], list[dict]]:
     """(study-level field keys in form order, one dict per study)."""
     rows: dict[int, dict] = {}
     keys: dict[str, tuple[int, int]] = {}
-    for cv in consensus_values(review=review).filter(field__level=FieldLevel.STUDY):
+    for cv in consensus_values(review=review, kind=kind).filter(field__level=FieldLevel.STUDY):
         key = cv["field__key"]
         row = rows.setdefault(
             cv["consensus_id"],
@@ -120,19 +121,13 @@ RAW_COLUMNS = (
 )
 
 
-def raw_rows(*, review: Review, user) -> list[dict]:
+def raw_rows(*, review: Review, user, kind: FormKind) -> list[dict]:
     """The raw copies `user` may see, one row per answer. Values are read as flat tuples: an export of 500
     studies has a hundred thousand of them, and model instances took ten seconds."""
-    form = services.get_form(review=review)
-    copies = list(
-        ExtractionCopy.objects.filter(form=form, study__review=review).select_related(
-            "study", "reviewer", "version"
-        )
+    form = versions.get_form(review=review, kind=kind)
+    copies = visibility.visible_copies(user=user, review=review, form=form).select_related(
+        "study", "reviewer", "version"
     )
-    by_study: dict[int, list[ExtractionCopy]] = defaultdict(list)
-    for copy in copies:
-        by_study[copy.study_id].append(copy)
-    can_write = user.has_perm("review.write", review)
     visible = {
         c.pk: {
             "study": c.study.label,
@@ -142,7 +137,6 @@ def raw_rows(*, review: Review, user) -> list[dict]:
             "form_version": c.version.number,
         }
         for c in copies
-        if c.reviewer_id == user.pk or (can_write and services.all_submitted(by_study[c.study_id]))
     }
     values = (
         Value.objects.filter(copy_id__in=list(visible))
@@ -194,9 +188,11 @@ def raw_rows(*, review: Review, user) -> list[dict]:
     return rows
 
 
-def write_consensus_wide(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
+def write_consensus_wide(
+    *, review: Review, user, kind: FormKind, file_format: str, out: BinaryIO, progress: Progress
+) -> int:
     progress("Reading the consensus", 10)
-    keys, rows = consensus_wide_rows(review=review)
+    keys, rows = consensus_wide_rows(review=review, kind=kind)
     resource = ConsensusWideResource(field_keys=keys)
     return write_table(
         out=out,
@@ -208,9 +204,11 @@ def write_consensus_wide(*, review: Review, user, file_format: str, out: BinaryI
     )
 
 
-def write_consensus_long(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
+def write_consensus_long(
+    *, review: Review, user, kind: FormKind, file_format: str, out: BinaryIO, progress: Progress
+) -> int:
     progress("Reading the consensus", 10)
-    rows = consensus_long_rows(review=review)
+    rows = consensus_long_rows(review=review, kind=kind)
     return write_table(
         out=out,
         file_format=file_format,
@@ -221,10 +219,12 @@ def write_consensus_long(*, review: Review, user, file_format: str, out: BinaryI
     )
 
 
-def write_raw_copies(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
+def write_raw_copies(
+    *, review: Review, user, kind: FormKind, file_format: str, out: BinaryIO, progress: Progress
+) -> int:
     """Computed for `user`: their own copies, and the others' only where blinding allows it for them."""
     progress("Reading the copies you may see", 10)
-    rows = raw_rows(review=review, user=user)
+    rows = raw_rows(review=review, user=user, kind=kind)
     return write_table(
         out=out,
         file_format=file_format,

@@ -22,7 +22,6 @@ REVIEW_FIELDS = [
     "exclusion_criteria",
     "reviewers_per_record_title_abstract",
     "reviewers_per_record_full_text",
-    "reviewers_per_study_extraction",
     "maybe_counts_as_include",
     "reviewers_resolve_conflicts",
     "inclusion_keywords",

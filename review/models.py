@@ -57,9 +57,6 @@ class Review(models.Model):
     reviewers_per_record_full_text = models.PositiveSmallIntegerField(
         "independent reviewers per record (full text)", default=2, validators=REVIEWERS_PER_RECORD
     )
-    reviewers_per_study_extraction = models.PositiveSmallIntegerField(
-        "independent extractors per study", default=2, validators=REVIEWERS_PER_RECORD
-    )
     maybe_counts_as_include = models.BooleanField(
         "count “maybe” as include in agreement statistics",
         default=True,
