@@ -12,7 +12,7 @@ from review.constants import Stage
 from review.exports.jobs import export_panel
 from review.models import Record, Review
 from screening import services
-from screening.agreement import stage_agreement
+from screening.agreement import scope_for, stage_agreement
 from screening.constants import OutcomeStatus
 from screening.forms import FullTextForm, ResolveForm
 from screening.models import FullText, RecordStage, Vote
@@ -281,13 +281,17 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
 
 @review_view()
 def agreement(request: HttpRequest, review: Review) -> HttpResponse:
-    stages = [(label, stage_agreement(review=review, stage=value)) for value, label in Stage.choices]
+    scope = scope_for(request.user, review)
+    stages = [
+        (label, stage_agreement(review=review, stage=value, scope=scope)) for value, label in Stage.choices
+    ]
     return render(
         request,
         "screening/agreement.html",
         {
             "review": review,
             "stages": stages,
+            "scope": scope,
             "panel": export_panel(review=review, user=request.user, kinds=["screening.votes"]),
         },
     )
