@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 from django.core.cache import cache
@@ -94,14 +94,14 @@ def scope_for(user, review: Review) -> Scope:
     votes = votes_open_to(user, review, outcome="outcome__")
     if adjudicates:
         return Scope(
-            key=f"user-{user.pk}",
+            key=f"adjudicator-{user.pk}",
             votes=votes,
             description="resolved records and the open conflicts you may settle; a conflict you voted in "
             "counts once it is settled, as its other votes are hidden from you until then",
         )
     if review.reviewers_resolve_conflicts:
         return Scope(
-            key=f"user-{user.pk}",
+            key=f"own-conflicts-{user.pk}",
             votes=votes,
             description="resolved records and the open conflicts you voted in; other open conflicts count "
             "once they are settled, as their votes are hidden from you until then",
@@ -278,12 +278,7 @@ def _counts(review: Review, stage: str, scope: Scope) -> tuple[list, list]:
     return cached
 
 
-def stage_agreement(*, review: Review, stage: str, scope: Scope = EVERY_VOTE) -> StageAgreement:
-    pair_rows, mix_rows = _counts(review, stage, scope)
-
-    def cat(verdict: str) -> str:
-        return category(verdict, maybe_counts_as_include=review.maybe_counts_as_include)
-
+def _pairs(pair_rows: list[tuple], cat: Callable[[str], str]) -> list[PairAgreement]:
     tables: dict[tuple[str, str], Table] = defaultdict(Counter)
     for a, b, verdict_a, verdict_b, records in pair_rows:
         if a > b:  # pairs are named in alphabetical order
@@ -295,14 +290,30 @@ def stage_agreement(*, review: Review, stage: str, scope: Scope = EVERY_VOTE) ->
         kappa, ci = kappa_from_table(table)
         agreed = sum(v for (x, y), v in table.items() if x == y)
         pairs.append(PairAgreement(a, b, n, 100 * agreed / n, kappa, ci))
-    mixes: list[tuple[Mix, int]] = []
+    return pairs
+
+
+def _mixes(mix_rows: list[tuple[int, ...]], cat: Callable[[str], str]) -> list[tuple[Mix, int]]:
+    """The mixes in categories, of records with at least two votes (the others cannot be compared)."""
+    mixes = []
     for *votes, records in mix_rows:
         mix: Counter[str] = Counter()
         for verdict, n in zip(Verdict.values, votes, strict=True):
             if n:
                 mix[cat(verdict)] += n
-        mixes.append((dict(mix), records))
-    rated = [(mix, records) for mix, records in mixes if sum(mix.values()) >= 2]
+        if mix.total() >= 2:
+            mixes.append((dict(mix), records))
+    return mixes
+
+
+def stage_agreement(*, review: Review, stage: str, scope: Scope = EVERY_VOTE) -> StageAgreement:
+    """The figures at a stage over the records in `scope` (every vote, unless a person's scope is given)."""
+    pair_rows, mix_rows = _counts(review, stage, scope)
+
+    def cat(verdict: str) -> str:
+        return category(verdict, maybe_counts_as_include=review.maybe_counts_as_include)
+
+    rated = _mixes(mix_rows, cat)
     records = sum(count for _, count in rated)
     agreed = sum(count for mix, count in rated if len(mix) == 1)
     needed = review.reviewers_per_record(stage)
@@ -316,5 +327,5 @@ def stage_agreement(*, review: Review, stage: str, scope: Scope = EVERY_VOTE) ->
         votes_per_record=needed,
         fleiss_records=sum(count for _, count in with_all_votes),
         krippendorff_alpha=krippendorff_alpha(rated),
-        pairs=pairs,
+        pairs=_pairs(pair_rows, cat),
     )
