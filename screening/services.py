@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from review.constants import Stage
@@ -352,17 +353,23 @@ def resolve_conflict(
 
 # Full text ----------------------------------------------------------------------------------------------
 
+PDF_SIGNATURE = b"%PDF-"
+
 
 def _check_pdf(upload: UploadedFile) -> None:
+    """A PDF starts with %PDF- at its very first byte (a file that merely holds it further on, such as an
+    HTML page with the string in a comment, is refused); sizes are given to the byte."""
+    if not upload.size:
+        raise ValidationError(f"“{upload.name}” is empty (0 bytes); choose the PDF again.")
     if upload.size > MAX_PDF_BYTES:
         raise ValidationError(
-            f"“{upload.name}” is {upload.size // (1024 * 1024)} MB; full texts may be at most "
-            f"{MAX_PDF_BYTES // (1024 * 1024)} MB."
+            f"“{upload.name}” is {upload.size:,} bytes; full texts may be at most {MAX_PDF_BYTES:,} bytes "
+            f"({filesizeformat(MAX_PDF_BYTES)})."
         )
     upload.seek(0)
-    head = upload.read(1024)
+    head = upload.read(len(PDF_SIGNATURE))
     upload.seek(0)
-    if b"%PDF-" not in head:
+    if head != PDF_SIGNATURE:
         raise ValidationError(f"“{upload.name}” is not a PDF (it does not start with %PDF-).")
 
 

@@ -17,6 +17,8 @@ from screening.constants import OutcomeStatus
 from screening.forms import FullTextForm, ResolveForm
 from screening.models import FullText, RecordStage, Vote
 
+PDF_POLICY = "sandbox; default-src 'none'; frame-ancestors 'self'"
+
 
 def _stage(value: str) -> str:
     if value not in Stage.values:
@@ -315,6 +317,9 @@ def full_text_upload(request: HttpRequest, review: Review, record_id: int) -> Ht
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"Full text of {record.short_citation} saved.")
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
     url = reverse("screening:queue", args=[review.slug, Stage.FULL_TEXT])
     return redirect(f"{url}?record={record.pk}")
 
@@ -325,4 +330,12 @@ def full_text_pdf(request: HttpRequest, review: Review, record_id: int) -> HttpR
     full_text = FullText.objects.filter(record=record).exclude(pdf="").first()
     if full_text is None:
         raise Http404("No full text uploaded for this record.")
-    return FileResponse(full_text.pdf.open("rb"), content_type="application/pdf", filename=f"{record.pk}.pdf")
+    response = FileResponse(
+        full_text.pdf.open("rb"), content_type="application/pdf", filename=f"{record.pk}.pdf"
+    )
+    # An uploaded file is the uploader's content: whatever it holds may not act on the site. Sandboxed, it
+    # runs in an origin of its own with no scripts, and is never read as anything but a PDF; Chromium's
+    # viewer still shows it in the frame beside the record (tests/browser/test_full_text.py).
+    response["Content-Security-Policy"] = PDF_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
