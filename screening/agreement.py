@@ -8,8 +8,8 @@ Whoever may not see every vote gets the figures over the records whose votes the
 so no figure tells them anything about a vote still blinded to them.
 
 The figures come from two aggregate queries per stage, never from the votes one by one: the votes of each
-pair of reviewers cross-tabulated (`_pair_counts`) and how many records had each mix of verdicts
-(`_record_mixes`). Both are cached until a vote or a decision changes (`_changes_stamp`)."""
+pair of reviewers cross-tabulated (`_pair_counts`) and, for records with three votes or more, how many
+records had each mix of verdicts (`_record_mixes`). Both are cached until a vote or a decision changes (`_changes_stamp`)."""
 
 from __future__ import annotations
 
@@ -220,30 +220,31 @@ def _votes(review: Review, stage: str, scope: Scope):
 
 
 def _pair_counts(review: Review, stage: str, scope: Scope) -> list[tuple]:
-    """(reviewer a, reviewer b, a's verdict, b's verdict, records) with a's id below b's: each record's
-    votes joined to the other votes on it, grouped."""
+    """(reviewer a, reviewer b, a's verdict, b's verdict, votes on the record, records), a's id below b's:
+    each record's votes joined to the other votes on it, grouped."""
+    columns = (
+        "reviewer__username",
+        "outcome__votes__reviewer__username",
+        "verdict",
+        "outcome__votes__verdict",
+        "outcome__votes_count",
+    )
     return list(
         _votes(review, stage, scope)
         .filter(outcome__votes__reviewer_id__gt=F("reviewer_id"))
-        .values(
-            "reviewer__username", "outcome__votes__reviewer__username", "verdict", "outcome__votes__verdict"
-        )
+        .values(*columns)
         .annotate(records=Count("pk"))
-        .values_list(
-            "reviewer__username",
-            "outcome__votes__reviewer__username",
-            "verdict",
-            "outcome__votes__verdict",
-            "records",
-        )
+        .values_list(*columns, "records")
     )
 
 
 def _record_mixes(review: Review, stage: str, scope: Scope) -> list[tuple[int, ...]]:
-    """(votes for each verdict in `Verdict.values` order, records): how many records had each mix of votes.
-    The per-record counts are grouped again in the database, so no row per record reaches Python."""
+    """(votes for each verdict in `Verdict.values` order, records): how many records with three votes or
+    more had each mix of votes (a record with two is one row of the pair counts already). The per-record
+    counts are grouped again in the database, so no row per record reaches Python."""
     per_record = (
         _votes(review, stage, scope)
+        .filter(outcome__votes_count__gte=3)
         .values("outcome_id")
         .annotate(**{f"n_{v}": Count("pk", filter=Q(verdict=v)) for v in Verdict.values})
     )
@@ -280,7 +281,7 @@ def _counts(review: Review, stage: str, scope: Scope) -> tuple[list, list]:
 
 def _pairs(pair_rows: list[tuple], cat: Callable[[str], str]) -> list[PairAgreement]:
     tables: dict[tuple[str, str], Table] = defaultdict(Counter)
-    for a, b, verdict_a, verdict_b, records in pair_rows:
+    for a, b, verdict_a, verdict_b, _, records in pair_rows:
         if a > b:  # pairs are named in alphabetical order
             a, b, verdict_a, verdict_b = b, a, verdict_b, verdict_a
         tables[a, b][cat(verdict_a), cat(verdict_b)] += records
@@ -293,17 +294,19 @@ def _pairs(pair_rows: list[tuple], cat: Callable[[str], str]) -> list[PairAgreem
     return pairs
 
 
-def _mixes(mix_rows: list[tuple[int, ...]], cat: Callable[[str], str]) -> list[tuple[Mix, int]]:
-    """The mixes in categories, of records with at least two votes (the others cannot be compared)."""
-    mixes = []
+def _mixes(pair_rows: list[tuple], mix_rows: list[tuple], cat: Callable[[str], str]) -> list[tuple[Mix, int]]:
+    """How many records had each mix of categories, over the records with at least two votes: those with
+    exactly two from the pair counts, the others from the mixes counted for them."""
+    counts: Counter[tuple[tuple[str, int], ...]] = Counter()
+    for _, _, verdict_a, verdict_b, votes, records in pair_rows:
+        if votes == 2:
+            counts[tuple(sorted(Counter([cat(verdict_a), cat(verdict_b)]).items()))] += records
     for *votes, records in mix_rows:
         mix: Counter[str] = Counter()
         for verdict, n in zip(Verdict.values, votes, strict=True):
-            if n:
-                mix[cat(verdict)] += n
-        if mix.total() >= 2:
-            mixes.append((dict(mix), records))
-    return mixes
+            mix[cat(verdict)] += n
+        counts[tuple(sorted((c, n) for c, n in mix.items() if n))] += records
+    return [(dict(mix), records) for mix, records in counts.items()]
 
 
 def stage_agreement(*, review: Review, stage: str, scope: Scope = EVERY_VOTE) -> StageAgreement:
@@ -313,7 +316,7 @@ def stage_agreement(*, review: Review, stage: str, scope: Scope = EVERY_VOTE) ->
     def cat(verdict: str) -> str:
         return category(verdict, maybe_counts_as_include=review.maybe_counts_as_include)
 
-    rated = _mixes(mix_rows, cat)
+    rated = _mixes(pair_rows, mix_rows, cat)
     records = sum(count for _, count in rated)
     agreed = sum(count for mix, count in rated if len(mix) == 1)
     needed = review.reviewers_per_record(stage)

@@ -302,3 +302,43 @@ def test_krippendorff_alpha_is_undefined_for_one_category():
     assert krippendorff_alpha([({"exclude": 2}, 5)]) is None
     assert krippendorff_alpha([({"exclude": 1}, 5)]) is None
     assert kappa_from_table({("include", "include"): 4}) == (None, None)
+
+
+@pytest.mark.django_db
+def test_records_with_different_numbers_of_votes(review, reviewer, reviewer2, owner, make_records, vote):
+    """Records decided with two votes before the review asked for three: Krippendorff's alpha and the pairs
+    count them all, Fleiss' kappa only the records with three votes."""
+    import krippendorff
+
+    review_services.add_member(review=review, user=owner, role="reviewer")
+    plan = [
+        ("include", "include", None),
+        ("exclude", "exclude", None),
+        ("include", "exclude", None),
+        ("exclude", "exclude", "exclude"),
+        ("include", "include", "exclude"),
+        ("include", "exclude", "maybe"),
+        ("exclude", "include", "include"),
+    ]
+    records = make_records(len(plan))
+    raters = [reviewer, reviewer2, owner]
+    for record, verdicts in zip(records[:3], plan[:3], strict=True):
+        vote(record, reviewer, verdicts[0])
+        vote(record, reviewer2, verdicts[1])
+    review.reviewers_per_record_title_abstract = 3
+    review.save()
+    for record, verdicts in zip(records[3:], plan[3:], strict=True):
+        for user, verdict in zip(raters, verdicts, strict=True):
+            vote(record, user, verdict)
+    data = agreement_json(review)
+    rows = [[mapped(v, True) if v else None for v in row] for row in plan]
+    assert (data["records"], data["agreed_records"], data["fleiss_records"]) == (7, 3, 4)
+    table, _ = aggregate_raters(np.array(rows[3:]))
+    assert data["fleiss_kappa"] == pytest.approx(sm_fleiss_kappa(table))
+    codes = {"include": 0, "exclude": 1}
+    reliability = [[codes[row[i]] if row[i] else np.nan for row in rows] for i in range(3)]
+    assert data["krippendorff_alpha"] == pytest.approx(
+        krippendorff.alpha(reliability_data=reliability, level_of_measurement="nominal")
+    )
+    pairs = {(p["reviewer_a"], p["reviewer_b"]): p["n"] for p in data["pairs"]}
+    assert pairs == {("owner", "reviewer"): 4, ("owner", "reviewer2"): 4, ("reviewer", "reviewer2"): 7}
