@@ -160,14 +160,8 @@ def _parse_time(value) -> datetime | None:
 
 @dataclass
 class _Row:
-    number: int
-    record: Record
-    reviewer: object
-    stage: str
-    verdict: str
-    reason: object
-    note: str
-    when: datetime | None
+    number: int  # in the file
+    vote: dict  # keyword arguments of `services.cast_vote`
 
 
 def _parse_row(number: int, row: dict, *, review: Review, users: dict, reasons: dict) -> _Row:
@@ -177,16 +171,16 @@ def _parse_row(number: int, row: dict, *, review: Review, users: dict, reasons: 
     reason_label = str(row.get("reason", "")).strip()
     if reason_label and reason_label.casefold() not in reasons:
         raise ValidationError(f"reason “{reason_label}” is not in this review's list of exclusion reasons")
-    return _Row(
-        number=number,
-        record=_find_record(review, str(row["record"])),
-        reviewer=users[username],
-        stage=str(row["stage"]).strip(),
-        verdict=str(row["verdict"]).strip().lower(),
-        reason=reasons[reason_label.casefold()] if reason_label else None,
-        note=str(row.get("note", "")),
-        when=_parse_time(row.get("time")),
-    )
+    vote = {
+        "record": _find_record(review, str(row["record"])),
+        "reviewer": users[username],
+        "stage": str(row["stage"]).strip(),
+        "verdict": str(row["verdict"]).strip().lower(),
+        "reason": reasons[reason_label.casefold()] if reason_label else None,
+        "note": str(row.get("note", "")),
+        "when": _parse_time(row.get("time")),
+    }
+    return _Row(number, vote)
 
 
 def _refuse_repeated_votes(rows: list[_Row], file_name: str) -> None:
@@ -194,17 +188,17 @@ def _refuse_repeated_votes(rows: list[_Row], file_name: str) -> None:
     later, so the file is refused, naming the rows."""
     seen: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
-        seen[row.record.pk, row.reviewer.pk, row.stage].append(row.number)
+        seen[row.vote["record"].pk, row.vote["reviewer"].pk, row.vote["stage"]].append(row.number)
     repeated = [(key, numbers) for key, numbers in seen.items() if len(numbers) > 1]
     if not repeated:
         return
     by_number = {row.number: row for row in rows}
     described = []
     for _, numbers in repeated[:5]:
-        row = by_number[numbers[0]]
+        vote = by_number[numbers[0]].vote
         described.append(
-            f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} are all {row.reviewer.username}'s "
-            f"{row.stage} vote on record {row.record.pk}"
+            f"rows {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} are all {vote['reviewer'].username}'s "
+            f"{vote['stage']} vote on record {vote['record'].pk}"
         )
     more = f" (and {len(repeated) - 5} more)" if len(repeated) > 5 else ""
     raise ValidationError(
@@ -235,22 +229,11 @@ def import_votes(*, review: Review, data: bytes | BinaryIO, file_name: str, by) 
             rows.append(_parse_row(number, raw, review=review, users=users, reasons=reasons))
     _refuse_repeated_votes(rows, file_name)
     # Title/abstract first: a full-text vote needs the record to have passed title and abstract.
-    rows.sort(key=lambda row: (row.stage != Stage.TITLE_ABSTRACT, row.number))
+    rows.sort(key=lambda row: (row.vote["stage"] != Stage.TITLE_ABSTRACT, row.number))
     history_note = f"Imported from “{file_name}” by {by.username}"
     for row in rows:
         with _naming_the_row(file_name, row.number):
-            services.cast_vote(
-                review=review,
-                record=row.record,
-                stage=row.stage,
-                reviewer=row.reviewer,
-                verdict=row.verdict,
-                reason=row.reason,
-                note=row.note,
-                when=row.when,
-                recorded_by=by,
-                history_note=history_note,
-            )
+            services.cast_vote(review=review, **row.vote, recorded_by=by, history_note=history_note)
     return len(rows)
 
 

@@ -151,7 +151,7 @@ def mapped(verdict: str, maybe_counts_as_include: bool) -> str:
 
 
 @pytest.fixture
-def votes_with_open_conflicts(review, reviewer, reviewer2, adjudicator, make_records, vote):
+def votes_with_open_conflicts(reviewer, reviewer2, make_records, vote, settle):
     """The issue's review: the votes agreed on 18 of 22 records; one disagreement was adjudicated, three
     are still open. Counting resolved records only gave 94.7% (18 of 19)."""
     records = make_records(23)
@@ -161,13 +161,7 @@ def votes_with_open_conflicts(review, reviewer, reviewer2, adjudicator, make_rec
         vote(record, reviewer, a)
         vote(record, reviewer2, b)
     vote(records[22], reviewer, "include")  # waiting for reviewer2: not counted
-    services.resolve_conflict(
-        review=review,
-        outcome=RecordStage.objects.get(record=records[21], stage="title_abstract"),
-        user=adjudicator,
-        decision="exclude",
-        note="Not ketamine",
-    )
+    settle(records[21])
     return plan
 
 
@@ -342,3 +336,22 @@ def test_records_with_different_numbers_of_votes(review, reviewer, reviewer2, ow
     )
     pairs = {(p["reviewer_a"], p["reviewer_b"]): p["n"] for p in data["pairs"]}
     assert pairs == {("owner", "reviewer"): 4, ("owner", "reviewer2"): 4, ("reviewer", "reviewer2"): 7}
+
+
+@pytest.mark.django_db
+def test_the_command_prints_a_table(review, votes_with_open_conflicts):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("agreement", review.slug, stdout=out)
+    data = agreement_json(review)
+    (pair,) = data["pairs"]
+    low, high = pair["kappa_ci"]
+    assert out.getvalue().splitlines() == [
+        f"Title and abstract: 22 records; agreement 81.8%; Fleiss' kappa {data['fleiss_kappa']:.3f} "
+        f"(22 records); Krippendorff's alpha {data['krippendorff_alpha']:.3f}",
+        f"  reviewer / reviewer2: n=22, agreement 81.8%, Cohen's kappa {pair['kappa']:.3f} "
+        f"(95% CI {low:.3f} to {high:.3f})",
+    ]

@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from review import services as review_services
 from screening import services
-from screening.models import RecordStage
 
 pytestmark = pytest.mark.django_db
 
@@ -33,20 +32,14 @@ def stat(html: str, name: str) -> str:
 
 
 @pytest.fixture
-def open_conflicts(review, reviewer, reviewer2, adjudicator, make_records, vote):
+def open_conflicts(reviewer, reviewer2, make_records, vote, settle):
     """Ten records both reviewers rated: six agreed, one disagreement settled, three still open."""
     records = make_records(10)
     for i, record in enumerate(records):
         vote(record, reviewer, "include" if i < 3 else "exclude")
         vote(record, reviewer2, "include" if i < 3 or i >= 6 else "exclude")
     # records 6..9 disagree (exclude/include); settle record 6.
-    services.resolve_conflict(
-        review=review,
-        outcome=RecordStage.objects.get(record=records[6], stage="title_abstract"),
-        user=adjudicator,
-        decision="exclude",
-        note="Not ketamine",
-    )
+    settle(records[6])
     return records
 
 
