@@ -46,6 +46,9 @@ def reserved_review_slugs() -> frozenset[str]:
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("reviews/"):
                 words.update(part for part in route.split("/")[1:] if part and "<" not in part)
+                # A converter that matches a closed set of words (form kinds: "extraction", "rob") names them.
+                for converter in getattr(pattern.pattern, "converters", {}).values():
+                    words.update(getattr(converter, "reserved_words", lambda: ())())
 
     walk(get_resolver().url_patterns, "")
     return frozenset(words)
