@@ -13,7 +13,7 @@ from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 from review import services as review_services
 from screening import services
 from screening.agreement import cohen_kappa, fleiss_kappa, stage_agreement
-from screening.models import RecordStage
+from screening.models import ScreeningDecision
 
 CATEGORIES = ["include", "exclude", "maybe"]
 
@@ -68,9 +68,9 @@ def test_stage_agreement_on_random_votes(
             services.cast_vote(
                 review=review, record=record, stage="title_abstract", reviewer=user, verdict=verdict
             )
-    for o in RecordStage.objects.filter(review=review, status="conflict"):
+    for o in ScreeningDecision.objects.filter(review=review, status="conflict"):
         services.resolve_conflict(
-            review=review, outcome=o, user=adjudicator, decision="exclude", note="settled"
+            review=review, decision=o, user=adjudicator, verdict="exclude", note="settled"
         )
     mapped = [
         [("include" if v == "maybe" and maybe_counts_as_include else v) for v in row] for row in ratings

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
 from screening import services
-from screening.models import RecordStage
+from screening.models import ScreeningDecision
 
 pytestmark = pytest.mark.django_db
 SECRET = "SECRET-NOTE-OF-REVIEWER-ONE"
@@ -110,7 +110,7 @@ def test_in_conflict_the_other_reviewer_and_viewers_still_see_nothing(
 ):
     record, other = setting
     vote(record, reviewer2, "exclude", note="mine")
-    assert RecordStage.objects.get(record=record, stage="title_abstract").status == "conflict"
+    assert ScreeningDecision.objects.get(record=record, stage="title_abstract").status == "conflict"
     for user in (reviewer2, viewer):
         client = client_for(user)
         assert_blind(client, review, record, user.username, exported)
@@ -163,8 +163,10 @@ def test_after_resolution_the_team_sees_every_vote(
 ):
     record, _ = setting
     vote(record, reviewer2, "exclude", note="mine")
-    outcome = RecordStage.objects.get(record=record, stage="title_abstract")
-    services.resolve_conflict(review=review, outcome=outcome, user=adjudicator, decision="include", note="ok")
+    decision = ScreeningDecision.objects.get(record=record, stage="title_abstract")
+    services.resolve_conflict(
+        review=review, decision=decision, user=adjudicator, verdict="include", note="ok"
+    )
     for user in (reviewer2, viewer):
         client = client_for(user)
         html = client.get(

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from review.models import Record
-from screening.models import FullText, RecordStage, Vote
+from screening.models import FullText, ScreeningDecision, Vote
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -160,8 +160,8 @@ def test_conflict_list_and_resolution(
     url = reverse("screening:resolve", args=[review.slug, "title_abstract", records[0].pk])
     response = client.post(url, {"decision": "exclude", "note": "Not ketamine"})
     assert response.status_code == 302
-    outcome = RecordStage.objects.get(record=records[0], stage="title_abstract")
-    assert (outcome.status, outcome.resolved_by) == ("excluded", adjudicator)
+    decision = ScreeningDecision.objects.get(record=records[0], stage="title_abstract")
+    assert (decision.status, decision.resolved_by) == ("excluded", adjudicator)
     # A reviewer in the conflict may not settle it (the review setting is off).
     response = client_for(reviewer).post(
         reverse("screening:resolve", args=[review.slug, "title_abstract", records[1].pk]),
