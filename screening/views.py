@@ -6,6 +6,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
@@ -91,7 +92,7 @@ def _on_screen(
 
 def _queue_url(review: Review, stage: str, **query: int) -> str:
     url = reverse("screening:queue", args=[review.slug, stage])
-    return url + "".join(f"?{key}={value}" for key, value in query.items())
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 @vary_on_htmx
