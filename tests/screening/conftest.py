@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from review.models import Record
+from screening import services
 
 
 @pytest.fixture
@@ -28,8 +29,6 @@ def make_records(review):
 
 @pytest.fixture
 def vote(review):
-    from screening import services
-
     def cast(record, user, verdict, stage="title_abstract", **kwargs):
         return services.cast_vote(
             review=review, record=record, stage=stage, reviewer=user, verdict=verdict, **kwargs
