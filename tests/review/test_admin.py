@@ -79,7 +79,9 @@ def test_the_delete_selected_action_refuses_users_who_acted(
     )
     assert response.status_code == 200
     # Her votes, and the history rows they left on the record's decision.
-    assert "reviewer has work in reviews (screening decisions, votes): deactivate" in response.content.decode()
+    assert (
+        "reviewer has work in reviews (screening decisions, votes): deactivate" in response.content.decode()
+    )
     assert User.objects.filter(pk__in=[reviewer.pk, outsider.pk]).count() == 2
 
 
