@@ -38,19 +38,12 @@ REVIEW_MENU: tuple[MenuItem, ...] = (
     MenuItem("Records", "review:records", "review.view_review", section=("review:record",)),
     MenuItem("Import", "review:imports", "review.import_records", section=("review:import_*",)),
     MenuItem("Duplicates", "review:duplicates", "review.resolve_duplicates", section=("review:duplicate_*",)),
-    MenuItem(
-        "Title/abstract",
-        "screening:queue",
-        "review.screen",
-        kwargs={"stage": "title_abstract"},
-        section=("screening:vote", "screening:undo"),
-    ),
-    MenuItem(
-        "Full text",
-        "screening:queue",
-        "review.screen",
-        kwargs={"stage": "full_text"},
-        section=("screening:vote", "screening:undo"),
+    # One queue per screening stage, each marked on its own votes.
+    *(
+        MenuItem(
+            label, "screening:queue", "review.screen", {"stage": stage}, ("screening:vote", "screening:undo")
+        )
+        for label, stage in (("Title/abstract", "title_abstract"), ("Full text", "full_text"))
     ),
     MenuItem(
         "Conflicts",

@@ -61,7 +61,7 @@
     return node ? node.textContent.replace(/\s+/g, " ").trim() : "";
   }
 
-  // The sentence to show: an error page's heading and message, a fragment's alert, or the text sent.
+  // The sentence to show: an error page's message (or heading), a fragment's alert, or the text sent.
   function messageOf(xhr) {
     if (!xhr || !xhr.status) return "The server could not be reached: check your connection, then try again.";
     const type = xhr.getResponseHeader("Content-Type") || "";
@@ -72,7 +72,9 @@
       const main = doc.querySelector("main") || doc.body;
       const heading = textOf(main.querySelector("#error-heading, h1"));
       const said = textOf(main.querySelector("[role=alert], .error, .errorlist"));
-      text = [heading, said].filter(Boolean).join(". ") || textOf(main);
+      // The page's own sentence says what happened; its heading ("You may not open this page") only
+      // when there is none, since the user opened no page.
+      text = said || heading || textOf(main);
     } else if (type.includes("json")) {
       try {
         const data = JSON.parse(body);
@@ -132,6 +134,9 @@
     dismiss.setAttribute("aria-label", "Dismiss this message");
     dismiss.textContent = "×";
     box.append(text, dismiss);
+    // Out of sight (below a long record on a phone, say), it is brought into view: a refusal is never unseen.
+    const { top, bottom } = box.getBoundingClientRect();
+    if (top < 0 || bottom > window.innerHeight) box.scrollIntoView({ block: "nearest" });
   }
 
   function removeAlert(entry) {
