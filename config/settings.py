@@ -195,6 +195,9 @@ TASKS = {
 }
 
 LANGUAGE_CODE = "en-gb"
+# Dates and times are written one way everywhere (config/formats/en_GB/formats.py): with localisation on,
+# the language's format module wins over DATE_FORMAT and friends, so those are set there, not here.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env("TIME_ZONE") or "UTC"
 USE_I18N = True
 USE_TZ = True
