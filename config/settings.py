@@ -130,6 +130,10 @@ TASKS = {
         "QUEUES": [],
     }
 }
+# A running background job's worker beats this often; a job with no beat for JOB_STALE_AFTER_SECONDS lost
+# its worker and is failed by the sweep that `manage.py worker` runs (review/jobs.py).
+JOB_HEARTBEAT_SECONDS = int(env("JOB_HEARTBEAT_SECONDS") or 15)
+JOB_STALE_AFTER_SECONDS = int(env("JOB_STALE_AFTER_SECONDS") or 120)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE") or "UTC"

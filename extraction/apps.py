@@ -26,19 +26,19 @@ class ExtractionConfig(AppConfig):
                 kind="extraction.consensus-wide",
                 label="Consensus, one row per study",
                 file_stem="consensus-wide",
-                write=exports.write_consensus_wide,
+                tables=exports.consensus_wide_tables,
             ),
             Exporter(
                 kind="extraction.consensus-long",
                 label="Consensus, long form per arm and outcome",
                 file_stem="consensus-long",
-                write=exports.write_consensus_long,
+                tables=exports.consensus_long_tables,
             ),
             Exporter(
                 kind="extraction.raw-copies",
                 label="Reviewers' raw copies (those you may see)",
                 file_stem="raw-copies",
-                write=exports.write_raw_copies,
+                tables=exports.raw_copies_tables,
                 personal=True,
             ),
         ]
