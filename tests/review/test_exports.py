@@ -267,3 +267,29 @@ def test_the_old_export_addresses_are_gone(review, reviewer, client_for):
     client = client_for(reviewer)
     assert client.get(f"/reviews/{review.slug}/extraction/export/consensus-wide.csv").status_code == 404
     assert client.get(f"/reviews/{review.slug}/screening/votes/export/?format=csv").status_code == 404
+
+
+def test_a_personal_file_is_not_served_once_its_requester_lost_a_role(
+    review, copies, adjudicator, client_for, export_media
+):
+    """The raw copies were made for an adjudicator; made viewer, she may no longer download them (the file
+    could show more than a viewer may see), while the consensus, the same for every member, stays hers."""
+    client = client_for(adjudicator)
+    ask(client, review, "extraction.raw-copies", "csv")
+    raw = ExportJob.objects.latest("id")
+    ask(client, review, "extraction.consensus-wide", "csv")
+    consensus = ExportJob.objects.latest("id")
+    for job in (raw, consensus):
+        ExportJob.run(job.pk)
+    raw.refresh_from_db()
+    assert raw.made_for_roles == ["adjudicator"]
+    membership = Membership.objects.get(review=review, user=adjudicator)
+    review_services.set_roles(membership=membership, roles={"adjudicator", "reviewer"})
+    assert download(client, review, raw).status_code == 200  # a role more shows nothing less
+
+    review_services.set_roles(membership=membership, roles=set())
+    assert download(client, review, raw).status_code == 403
+    page = job_page(client, review, raw).content.decode()
+    assert "Your role in this review changed since this file was made" in page
+    assert "/download/" not in page
+    assert download(client, review, consensus).status_code == 200
