@@ -13,7 +13,7 @@ from extraction import services
 from extraction.comparison import export_value
 from extraction.constants import FieldLevel, Provenance
 from extraction.models import ConsensusValue, ExtractionCopy, Value
-from review.exports import Progress, Table, stream
+from review.exports import Progress, Stream, Table
 from review.models import Review, short_citation
 
 
@@ -50,13 +50,11 @@ CONSENSUS_COLUMNS = (
 
 
 def consensus_values(*, review: Review):
-    """Every consensus cell of the review as flat dicts of the columns above (no model instances: an export
-    of 500 studies has tens of thousands of cells), one consensus after another."""
+    """Every consensus cell of the review, one consensus after another; read as flat dicts of the columns
+    above (no model instances: an export of 500 studies has tens of thousands of cells)."""
     form = services.get_form(review=review)
-    return (
-        ConsensusValue.objects.filter(consensus__study__review=review, consensus__form=form)
-        .order_by("consensus__study__label", "consensus__study_id", "position")
-        .values(*CONSENSUS_COLUMNS)
+    return ConsensusValue.objects.filter(consensus__study__review=review, consensus__form=form).order_by(
+        "consensus__study__label", "consensus__study_id", "position"
     )
 
 
@@ -82,7 +80,7 @@ CONSENSUS_LONG_COLUMNS = [
 
 def consensus_long_table(*, review: Review) -> Table:
     """The consensus in long form: one row per study, field, arm and outcome, with provenance."""
-    values = consensus_values(review=review)
+    values = Stream(consensus_values(review=review), *CONSENSUS_COLUMNS, as_dicts=True)
     rows = (
         (
             cv["consensus__study__label"],
@@ -102,7 +100,7 @@ def consensus_long_table(*, review: Review) -> Table:
             cv["note"],
             cv["consensus__version__number"],
         )
-        for cv in stream(values)
+        for cv in values
     )
     return Table(name="consensus-long", columns=CONSENSUS_LONG_COLUMNS, rows=rows, count=values.count())
 
@@ -124,8 +122,10 @@ def consensus_wide_table(*, review: Review) -> Table:
     for key in keys:
         columns += [key, f"{key} (source)"]
 
+    by_study = Stream(values, *CONSENSUS_COLUMNS, group="consensus_id", as_dicts=True)
+
     def rows():
-        for _consensus, cells in groupby(stream(values), key=lambda cv: cv["consensus_id"]):
+        for _consensus, cells in groupby(by_study, key=lambda cv: cv["consensus_id"]):
             cells = list(cells)  # one study's study-level answers
             answers = {cv["field__key"]: cv for cv in cells}
             row = [cells[0]["consensus__study__label"]]
@@ -134,7 +134,7 @@ def consensus_wide_table(*, review: Review) -> Table:
                 row += [export_value(cv["field__field_type"], cv["value"]), _source(cv)] if cv else ["", ""]
             yield [*row, cells[0]["consensus__version__number"]]
 
-    count = values.order_by().values("consensus_id").distinct().count()
+    count = by_study.count()
     return Table(name="consensus-wide", columns=[*columns, "form version"], rows=rows(), count=count)
 
 
@@ -189,32 +189,29 @@ def raw_copies_table(*, review: Review, user) -> Table:
         for c in copies
         if c.reviewer_id == user.pk or (can_write and services.all_submitted(by_study[c.study_id]))
     }
-    values = (
-        Value.objects.filter(copy_id__in=list(visible))
-        .order_by(
+    values = Stream(
+        Value.objects.filter(copy_id__in=list(visible)).order_by(
             "copy__study__label",
             "copy__study_id",
             "copy__reviewer__username",
             "field__position",
             "arm__position",
             "outcome__position",
-        )
-        .values_list(
-            "copy_id",
-            "field__section",
-            "field__key",
-            "field__field_type",
-            "arm__name",
-            "outcome__name",
-            "outcome__time_point",
-            "outcome__measure",
-            "value",
-            "comment",
-            "report_id",
-            "report__authors",
-            "report__year",
-            "page",
-        )
+        ),
+        "copy_id",
+        "field__section",
+        "field__key",
+        "field__field_type",
+        "arm__name",
+        "outcome__name",
+        "outcome__time_point",
+        "outcome__measure",
+        "value",
+        "comment",
+        "report_id",
+        "report__authors",
+        "report__year",
+        "page",
     )
     citations: dict[int, str] = {}
 
@@ -254,7 +251,7 @@ def raw_copies_table(*, review: Review, user) -> Table:
             authors,
             year,
             page,
-        ) in stream(values)
+        ) in values
     )
     return Table(name="raw-copies", columns=RAW_COLUMNS, rows=rows, count=values.count(), requester=user)
 

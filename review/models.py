@@ -439,3 +439,6 @@ class ExportJob(BackgroundJob):
     def label(self) -> str:
         exporter = exporters().get(self.kind)
         return exporter.label if exporter else self.kind
+
+    def summary(self) -> dict:
+        return {"rows": self.row_count}

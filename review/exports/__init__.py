@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import batched
 from typing import TYPE_CHECKING
 
 from django.apps import apps
-from django.db import models
+from django.db import connections, models
 
 from review.jobs import JobFailed
 
@@ -55,9 +56,52 @@ class Table:
             yield dict(zip(self.columns, row, strict=True))
 
 
-def stream(queryset: models.QuerySet) -> Iterator:
-    """A narrow queryset's rows, fetched CHUNK_ROWS at a time (a server-side cursor on PostgreSQL)."""
-    return queryset.iterator(chunk_size=CHUNK_ROWS)
+class Stream:
+    """The `fields` of a queryset's rows, as tuples (or dicts), read while the file is written.
+
+    On PostgreSQL a server-side cursor fetches them CHUNK_ROWS at a time. SQLite cannot write on a
+    connection that holds a read open across another connection's commit (its snapshot goes stale:
+    "database is locked"), and a job reports its progress while it writes: there the primary keys are read
+    first, in order, then the rows by primary key, CHUNK_ROWS at a time, each chunk read whole before any
+    of it is written (a chunk re-running the whole filtered query was planned badly: 50 s each)."""
+
+    def __init__(self, queryset: models.QuerySet, *fields: str, group: str | None = None, as_dicts=False):
+        self.queryset, self.fields, self.group, self.as_dicts = queryset, fields, group, as_dicts
+        self.by_chunks = connections[queryset.db].vendor == "sqlite"
+        self._keys: list[tuple] | None = None
+
+    def count(self) -> int:
+        """How many rows will come, or with `group`, how many distinct values of that field (the rows of a
+        table that puts each group on one row)."""
+        if self.by_chunks:
+            keys = self._read_keys()
+            return len({group for _pk, group in keys}) if self.group else len(keys)
+        counted = self.queryset.order_by()
+        return (counted.values(self.group).distinct() if self.group else counted).count()
+
+    def __iter__(self) -> Iterator:
+        rows = (
+            self._chunks() if self.by_chunks else self.queryset.values_list(*self.fields).iterator(CHUNK_ROWS)
+        )
+        if not self.as_dicts:
+            yield from rows
+            return
+        for row in rows:
+            yield dict(zip(self.fields, row, strict=True))
+
+    def _chunks(self) -> Iterator[tuple]:
+        keys = [pk for pk, _group in self._read_keys()]
+        self._keys = None
+        by_pk = self.queryset.model._base_manager.using(self.queryset.db)
+        size = min(CHUNK_ROWS, connections[self.queryset.db].features.max_query_params - 1)
+        for chunk in batched(keys, size):
+            found = {row[0]: row[1:] for row in by_pk.filter(pk__in=chunk).values_list("pk", *self.fields)}
+            yield from (found[pk] for pk in chunk if pk in found)  # a row deleted since is left out
+
+    def _read_keys(self) -> list[tuple]:
+        if self._keys is None:
+            self._keys = list(self.queryset.values_list("pk", self.group or "pk"))
+        return self._keys
 
 
 @dataclass(frozen=True)

