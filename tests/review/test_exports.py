@@ -36,6 +36,15 @@ def ask(client, review, kind: str, file_format: str):
     return client.post(reverse("review:exports", args=[review.slug]), {"kind": kind, "format": file_format})
 
 
+def made(client, review, kind: str, file_format: str) -> ExportJob:
+    """Ask for an export, and run its job as the worker would."""
+    ask(client, review, kind, file_format)
+    job = ExportJob.objects.latest("id")
+    ExportJob.run(job.pk)
+    job.refresh_from_db()
+    return job
+
+
 def job_page(client, review, job, htmx=False):
     headers = {"HX-Request": "true"} if htmx else {}
     return client.get(reverse("review:export_job", args=[review.slug, job.pk]), headers=headers)
@@ -275,13 +284,8 @@ def test_a_personal_file_is_not_served_once_its_requester_lost_a_role(
     """The raw copies were made for an adjudicator; made viewer, she may no longer download them (the file
     could show more than a viewer may see), while the consensus, the same for every member, stays hers."""
     client = client_for(adjudicator)
-    ask(client, review, "extraction.raw-copies", "csv")
-    raw = ExportJob.objects.latest("id")
-    ask(client, review, "extraction.consensus-wide", "csv")
-    consensus = ExportJob.objects.latest("id")
-    for job in (raw, consensus):
-        ExportJob.run(job.pk)
-    raw.refresh_from_db()
+    raw = made(client, review, "extraction.raw-copies", "csv")
+    consensus = made(client, review, "extraction.consensus-wide", "csv")
     assert raw.made_for_roles == ["adjudicator"]
     membership = Membership.objects.get(review=review, user=adjudicator)
     review_services.set_roles(membership=membership, roles={"adjudicator", "reviewer"})

@@ -24,19 +24,23 @@ pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).parent / "samples"
 
 
-@pytest.fixture
-def import_job(review, reviewer, export_media):
+def uploaded(review, user, file_name: str, data: bytes, file_format: str) -> ImportJob:
     return create_job(
         review=review,
-        user=reviewer,
-        data=(SAMPLES / "pubmed.nbib").read_bytes(),
-        file_name="pubmed.nbib",
+        user=user,
+        data=data,
+        file_name=file_name,
         source_name="PubMed",
         kind="database",
         date_searched=None,
         query="",
-        file_format="medline",
+        file_format=file_format,
     )
+
+
+@pytest.fixture
+def import_job(review, reviewer, export_media):
+    return uploaded(review, reviewer, "pubmed.nbib", (SAMPLES / "pubmed.nbib").read_bytes(), "medline")
 
 
 def running(job, *, silent_for: timedelta):
@@ -139,17 +143,7 @@ def test_an_import_whose_worker_died_is_asked_again_and_runs(
     assert Record.objects.filter(review=review).count() == 2
 
     # A file that is wrong fails the same way however often it is run: it is not offered again.
-    bad = create_job(
-        review=review,
-        user=reviewer,
-        data=b"TY  - JOUR\nTI  - Cut\n",
-        file_name="cut.ris",
-        source_name="Embase",
-        kind="database",
-        date_searched=None,
-        query="",
-        file_format="ris",
-    )
+    bad = uploaded(review, reviewer, "cut.ris", b"TY  - JOUR\nTI  - Cut\n", "ris")
     ImportJob.run(bad.pk)
     page = client.get(reverse("review:import_job", args=[review.slug, bad.pk])).content.decode()
     assert "cut.ris" in page and "Ask again" not in page
