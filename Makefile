@@ -14,6 +14,18 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12; do \
 
 .PHONY: demo test install chromium migrate serve prod lint clean
 
+# The demo and the tests run without DEBUG, which needs a secret key: one made once per checkout, kept in
+# var/ (production sets its own, see README). A SECRET_KEY or SECRET_KEY_FILE already set wins.
+LOCAL_KEY := $(CURDIR)/var/secret_key
+ifeq ($(SECRET_KEY)$(SECRET_KEY_FILE),)
+migrate demo test: export SECRET_KEY_FILE = $(LOCAL_KEY)
+migrate demo test: $(LOCAL_KEY)
+endif
+
+$(LOCAL_KEY): | $(VENV)/.installed
+	@mkdir -p $(dir $@)
+	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (Django 6.1). Install python3.12 or python3.13, or run: make PYTHON=/path/to/python3.12 ..." >&2; exit 1; fi
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"

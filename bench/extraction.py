@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="concord-bench-"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)  # a throw-away database
 os.environ["ALLOWED_HOSTS"] = "testserver"
 os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
 
@@ -37,8 +38,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from extraction import services  # noqa: E402
+from extraction import reconciliation, versions  # noqa: E402
 from extraction.constants import CopyStatus  # noqa: E402
+from extraction.kinds import EXTRACTION  # noqa: E402
 from extraction.models import Arm, ExtractionCopy, Outcome, Value  # noqa: E402
 from review import services as review_services  # noqa: E402
 from review.exports.jobs import start_export  # noqa: E402
@@ -108,8 +110,8 @@ def build(n_studies: int):
     review_services.add_member(review=review, user=users["rita"], role="reviewer")
     review_services.add_member(review=review, user=users["raj"], role="reviewer")
     review_services.add_member(review=review, user=users["ada"], role="adjudicator")
-    version = services.import_definition(
-        review=review, data=form_definition(), user=users["owner"], publish=True
+    version = versions.import_definition(
+        kind=EXTRACTION, review=review, data=form_definition(), user=users["owner"], publish=True
     )
     fields = list(version.fields.in_order())
     studies = Study.objects.bulk_create(
@@ -183,28 +185,28 @@ def main() -> None:
     study = studies[len(studies) // 2]
     comparison = measure(
         "build the comparison for one study (service)",
-        lambda: services.build_comparison(study=study, form=form),
+        lambda: reconciliation.build_comparison(study=study, form=form),
         repeat=5,
     )
     print(f"  {len(comparison.rows)} rows compared, {len(comparison.disagreements)} disagree")
     ada = Client()
     ada.force_login(users["ada"])
-    page_url = reverse("extraction:reconcile", args=[review.slug, study.pk])
-    ada.get(page_url)  # the first visit starts the consensus; measured below
-    services.build_comparison(study=study, form=form)
+    page_url = reverse("extraction:reconcile", args=[review.slug, EXTRACTION, study.pk])
+    # The page's Start button (a POST) starts the consensus; the page is measured with it started.
+    reconciliation.start_consensus(study=study, form=form, user=users["ada"])
     measure("comparison page for one study (GET, rendered)", lambda: ada.get(page_url), repeat=5)
 
     other = studies[len(studies) // 3]
     consensus = measure(
         "reconcile: start consensus, agreements accepted",
-        lambda: services.start_consensus(study=other, form=form, user=users["ada"]),
+        lambda: reconciliation.start_consensus(study=other, form=form, user=users["ada"]),
     )
     pending = list(consensus.values.filter(provenance="pending"))
     copy = ExtractionCopy.objects.filter(study=other, reviewer=users["rita"]).first()
 
     def resolve_all():
         for cv in pending:
-            services.resolve_value(
+            reconciliation.resolve_value(
                 consensus_value=cv, user=users["ada"], revision=cv.revision, source=f"copy:{copy.pk}"
             )
 
@@ -213,7 +215,7 @@ def main() -> None:
     measure(
         "reconcile: one value saved through the page (htmx)",
         lambda: ada.post(
-            reverse("extraction:consensus_value", args=[review.slug, one.pk]),
+            reverse("extraction:consensus_value", args=[review.slug, EXTRACTION, one.pk]),
             {"revision": str(one.revision + 0), "source": "entered", "value": "1", "note": "bench"},
             headers={"HX-Request": "true"},
         ),
@@ -221,7 +223,7 @@ def main() -> None:
 
     start = time.perf_counter()
     for s in studies:
-        services.start_consensus(study=s, form=form, user=users["ada"])
+        reconciliation.start_consensus(study=s, form=form, user=users["ada"])
     print(f"(set-up) consensus started for all {len(studies)} studies in {time.perf_counter() - start:.1f} s")
     # Ada adjudicates: every copy is submitted, so her raw-copies export holds all of them.
     for kind in ("consensus-wide", "consensus-long", "raw-copies"):

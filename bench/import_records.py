@@ -277,6 +277,7 @@ def main() -> None:
     os.environ["VAR_DIR"] = str(work)
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)  # a throw-away database
     os.environ["MAX_UPLOAD_BYTES"] = str(2 * 1024**3)
 
     ris_path = work / "bench.ris"

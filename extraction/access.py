@@ -1,11 +1,13 @@
-"""How a view reaches extraction objects: always through the review it already checked, so an id from
-another review is a 404."""
+"""How a view reaches extraction objects: always through the review it already checked and the form kind in
+the address, so an id from another review or another kind is a 404."""
 
 from __future__ import annotations
 
 from django.http import Http404
 
-from extraction.models import ConsensusValue, ExtractionCopy, FormField
+from extraction.kinds import FormKind
+from extraction.models import ConsensusValue, ExtractionCopy, ExtractionForm, FormField
+from extraction.versions import get_form
 from review.models import Record, Review, Study
 
 
@@ -16,10 +18,17 @@ def get_study(review: Review, study_id: int) -> Study:
     return study
 
 
-def get_copy(review: Review, copy_id: int) -> ExtractionCopy:
+def get_form_or_404(review: Review, kind: FormKind) -> ExtractionForm:
+    form = get_form(review=review, kind=kind)
+    if form is None:
+        raise Http404(f"This review has no {kind.noun} form yet.")
+    return form
+
+
+def get_copy(review: Review, kind: FormKind, copy_id: int) -> ExtractionCopy:
     copy = (
         ExtractionCopy.objects.for_review(review)
-        .filter(pk=copy_id)
+        .filter(pk=copy_id, form__kind=kind.slug)
         .select_related("study__review", "reviewer", "version", "form")
         .first()
     )
@@ -28,9 +37,9 @@ def get_copy(review: Review, copy_id: int) -> ExtractionCopy:
     return copy
 
 
-def get_field(review: Review, field_id: int) -> FormField:
+def get_field(review: Review, kind: FormKind, field_id: int) -> FormField:
     field = (
-        FormField.objects.filter(pk=field_id, version__form__review=review)
+        FormField.objects.filter(pk=field_id, version__form__review=review, version__form__kind=kind.slug)
         .select_related("version__form")
         .first()
     )
@@ -39,9 +48,11 @@ def get_field(review: Review, field_id: int) -> FormField:
     return field
 
 
-def get_consensus_value(review: Review, value_id: int) -> ConsensusValue:
+def get_consensus_value(review: Review, kind: FormKind, value_id: int) -> ConsensusValue:
     cv = (
-        ConsensusValue.objects.filter(pk=value_id, consensus__study__review=review)
+        ConsensusValue.objects.filter(
+            pk=value_id, consensus__study__review=review, consensus__form__kind=kind.slug
+        )
         .select_related("consensus__study", "consensus__form", "field")
         .first()
     )

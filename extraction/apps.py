@@ -1,44 +1,54 @@
 from __future__ import annotations
 
+from functools import partial
+
 from django.apps import AppConfig
 
 
 class ExtractionConfig(AppConfig):
     name = "extraction"
 
+    def ready(self) -> None:
+        from extraction import checks  # noqa: F401  (registers the system check)
+
     def load_demo(self, *, review, users) -> None:
         """The ketamine-for-depression form, published, and every study assigned to Rita and Raj."""
-        from extraction import services
-        from extraction.definitions import library_template
+        from extraction import coding, kinds, versions
 
-        services.import_definition(
-            review=review, data=library_template("ketamine_depression"), user=users["olivia"], publish=True
+        [template] = kinds.EXTRACTION.templates
+        versions.import_definition(
+            review=review, kind=kinds.EXTRACTION, data=template.load(), user=users["olivia"], publish=True
         )
-        services.assign_unassigned(review=review, reviewers=[users["rita"], users["raj"]])
+        coding.assign_unassigned(
+            review=review, kind=kinds.EXTRACTION, reviewers=[users["rita"], users["raj"]]
+        )
 
     def exporters(self) -> list:
-        """The extraction tables, run as background exports by the review app."""
-        from extraction import exports
+        """The tables of every form kind (each kind's own), run as background exports by the review app."""
+        from extraction import exports, kinds
         from review.exports import Exporter
 
-        return [
-            Exporter(
-                kind="extraction.consensus-wide",
-                label="Consensus, one row per study",
-                file_stem="consensus-wide",
-                tables=exports.consensus_wide_tables,
-            ),
-            Exporter(
-                kind="extraction.consensus-long",
-                label="Consensus, long form per arm and outcome",
-                file_stem="consensus-long",
-                tables=exports.consensus_long_tables,
-            ),
-            Exporter(
-                kind="extraction.raw-copies",
-                label="Reviewers' raw copies (those you may see)",
-                file_stem="raw-copies",
-                tables=exports.raw_copies_tables,
-                personal=True,
-            ),
-        ]
+        found = []
+        for kind in kinds.all_kinds():
+            found += [
+                Exporter(
+                    kind=f"{kind.slug}.consensus-wide",
+                    label=f"{kind.label}: consensus, one row per study",
+                    file_stem=f"{kind.file_prefix}consensus-wide",
+                    tables=partial(exports.consensus_wide_tables, kind=kind),
+                ),
+                Exporter(
+                    kind=f"{kind.slug}.consensus-long",
+                    label=f"{kind.label}: consensus, long form per arm and outcome",
+                    file_stem=f"{kind.file_prefix}consensus-long",
+                    tables=partial(exports.consensus_long_tables, kind=kind),
+                ),
+                Exporter(
+                    kind=f"{kind.slug}.raw-copies",
+                    label=f"{kind.label}: reviewers' raw copies (those you may see)",
+                    file_stem=f"{kind.file_prefix}raw-copies",
+                    tables=partial(exports.raw_copies_tables, kind=kind),
+                    personal=True,
+                ),
+            ]
+        return found

@@ -33,20 +33,16 @@ def _check_range(field, number: Decimal) -> None:
     unit = f" {field.unit}" if getattr(field, "unit", "") else ""
     if field.min_value is not None and number < Decimal(field.min_value):
         raise ValidationError(
-            f"{number}{unit} is below the allowed minimum of {_plain(field.min_value)}{unit}."
+            f"{number}{unit} is below the allowed minimum of {display_number(field.min_value)}{unit}."
         )
     if field.max_value is not None and number > Decimal(field.max_value):
         raise ValidationError(
-            f"{number}{unit} is above the allowed maximum of {_plain(field.max_value)}{unit}."
+            f"{number}{unit} is above the allowed maximum of {display_number(field.max_value)}{unit}."
         )
 
 
-def _plain(number) -> str:
-    return format(Decimal(number).normalize(), "f")
-
-
 def display_number(number) -> str:
-    return _plain(number)
+    return format(Decimal(number).normalize(), "f")
 
 
 def _match_choice(field, text: str) -> str:
@@ -144,11 +140,6 @@ def export_value(field_type: str, value: Any) -> Any:
             return value
         if number.is_finite() and str(number) == value:
             return number
-    return display_value(value)
-
-
-def input_value(value: Any) -> str:
-    """What goes back into an input box for a stored value."""
     return display_value(value)
 
 

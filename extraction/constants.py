@@ -3,11 +3,6 @@ from __future__ import annotations
 from django.db import models
 
 
-class FormKind(models.TextChoices):
-    # Risk of bias (RoB 2) reuses the same forms, copies and consensus under its own kind.
-    EXTRACTION = "extraction", "Data extraction"
-
-
 class FieldType(models.TextChoices):
     TEXT = "text", "Text"
     LONG_TEXT = "long_text", "Long text"

@@ -1,18 +1,18 @@
 """The extraction tables: the consensus (wide and long) and every reviewer's raw copy, as Tables for
-background export jobs (review/exports/); apps.py registers them. Each reads narrow rows in chunks as the
-file is written, in a number of queries that does not grow with the studies or fields. Blinding holds here
-too: a raw copy is only exported for its own reviewer until every copy of its study is submitted, and
-never to viewers."""
+background export jobs (review/exports/); apps.py registers them. Each form kind has its own (`kind`,
+apps.py). Each reads narrow rows in chunks as the file is written, in a number of queries that does not
+grow with the studies or fields. Blinding holds here too, by extraction/visibility.py: a raw copy is only
+exported for its own reviewer until every copy of its study is submitted, and never to viewers."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from itertools import groupby
 
-from extraction import services
+from extraction import versions, visibility
 from extraction.comparison import export_value
 from extraction.constants import FieldLevel, Provenance
-from extraction.models import ConsensusValue, ExtractionCopy, Value
+from extraction.kinds import FormKind
+from extraction.models import ConsensusValue, Value
 from review.exports import Progress, Stream, Table
 from review.models import Review, short_citation
 
@@ -49,10 +49,10 @@ CONSENSUS_COLUMNS = (
 )
 
 
-def consensus_values(*, review: Review):
+def consensus_values(*, review: Review, kind: FormKind):
     """Every consensus cell of the review, one consensus after another; read as flat dicts of the columns
     above (no model instances: an export of 500 studies has tens of thousands of cells)."""
-    form = services.get_form(review=review)
+    form = versions.get_form(review=review, kind=kind)
     return ConsensusValue.objects.filter(consensus__study__review=review, consensus__form=form).order_by(
         "consensus__study__label", "consensus__study_id", "position"
     )
@@ -78,9 +78,9 @@ CONSENSUS_LONG_COLUMNS = [
 ]
 
 
-def consensus_long_table(*, review: Review) -> Table:
+def consensus_long_table(*, review: Review, kind: FormKind) -> Table:
     """The consensus in long form: one row per study, field, arm and outcome, with provenance."""
-    values = Stream(consensus_values(review=review), *CONSENSUS_COLUMNS, as_dicts=True)
+    values = Stream(consensus_values(review=review, kind=kind), *CONSENSUS_COLUMNS, as_dicts=True)
     rows = (
         (
             cv["consensus__study__label"],
@@ -105,9 +105,9 @@ def consensus_long_table(*, review: Review) -> Table:
     return Table(name="consensus-long", columns=CONSENSUS_LONG_COLUMNS, rows=rows, count=values.count())
 
 
-def consensus_wide_table(*, review: Review) -> Table:
+def consensus_wide_table(*, review: Review, kind: FormKind) -> Table:
     """The consensus as one row per study: each study-level field, then where its value came from."""
-    values = consensus_values(review=review).filter(field__level=FieldLevel.STUDY)
+    values = consensus_values(review=review, kind=kind).filter(field__level=FieldLevel.STUDY)
     # Columns in the newest version's order; fields only older versions had come after.
     order: dict[str, tuple[int, int]] = {}
     for key, version, position in (
@@ -157,11 +157,11 @@ RAW_COLUMNS = [
 ]
 
 
-def raw_copies_table(*, review: Review, user) -> Table:
+def raw_copies_table(*, review: Review, user, kind: FormKind) -> Table:
     """The raw copies `user` may see, one row per answer as entered."""
-    form = services.get_form(review=review)
-    copies = list(
-        ExtractionCopy.objects.filter(form=form, study__review=review)
+    form = versions.get_form(review=review, kind=kind)
+    copies = (
+        visibility.visible_copies(user=user, review=review, form=form)
         .select_related("study", "reviewer", "version")
         .only(
             "study",
@@ -174,10 +174,6 @@ def raw_copies_table(*, review: Review, user) -> Table:
             "version__number",
         )
     )
-    by_study: dict[int, list[ExtractionCopy]] = defaultdict(list)
-    for copy in copies:
-        by_study[copy.study_id].append(copy)
-    can_write = user.has_perm("review.write", review)
     visible = {
         c.pk: (
             c.study.label,
@@ -187,7 +183,6 @@ def raw_copies_table(*, review: Review, user) -> Table:
             c.version.number,
         )
         for c in copies
-        if c.reviewer_id == user.pk or (can_write and services.all_submitted(by_study[c.study_id]))
     }
     values = Stream(
         Value.objects.filter(copy_id__in=list(visible)).order_by(
@@ -256,14 +251,14 @@ def raw_copies_table(*, review: Review, user) -> Table:
     return Table(name="raw-copies", columns=RAW_COLUMNS, rows=rows, count=values.count(), requester=user)
 
 
-def consensus_wide_tables(*, review: Review, user, progress: Progress) -> list[Table]:
-    return [consensus_wide_table(review=review)]
+def consensus_wide_tables(*, review: Review, user, kind: FormKind, progress: Progress) -> list[Table]:
+    return [consensus_wide_table(review=review, kind=kind)]
 
 
-def consensus_long_tables(*, review: Review, user, progress: Progress) -> list[Table]:
-    return [consensus_long_table(review=review)]
+def consensus_long_tables(*, review: Review, user, kind: FormKind, progress: Progress) -> list[Table]:
+    return [consensus_long_table(review=review, kind=kind)]
 
 
-def raw_copies_tables(*, review: Review, user, progress: Progress) -> list[Table]:
+def raw_copies_tables(*, review: Review, user, kind: FormKind, progress: Progress) -> list[Table]:
     """Computed for `user`: their own copies, and the others' only where blinding allows it for them."""
-    return [raw_copies_table(review=review, user=user)]
+    return [raw_copies_table(review=review, user=user, kind=kind)]

@@ -4,8 +4,6 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
-from extraction.constants import CopyStatus
-
 if TYPE_CHECKING:
     from review.models import Review
 
@@ -18,9 +16,3 @@ class FormFieldQuerySet(models.QuerySet):
 class CopyQuerySet(models.QuerySet):
     def for_review(self, review: Review) -> CopyQuerySet:
         return self.filter(study__review=review)
-
-    def submitted(self) -> CopyQuerySet:
-        return self.filter(status=CopyStatus.SUBMITTED)
-
-    def drafts(self) -> CopyQuerySet:
-        return self.filter(status=CopyStatus.DRAFT)

@@ -12,17 +12,26 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from extraction.constants import CopyStatus, FieldLevel, FieldType, FormKind, Provenance
+from extraction import kinds
+from extraction.comparison import display_number, display_value
+from extraction.constants import CopyStatus, FieldLevel, FieldType, Provenance
 from extraction.managers import CopyQuerySet, FormFieldQuerySet
-from review.models import Record, Review, Study
+from review.models import REVIEWERS_PER_RECORD, Record, Review, Study
 
 
 class ExtractionForm(models.Model):
-    """The review's form of one kind; its content lives in versions."""
+    """The review's form of one kind (extraction/kinds.py); its content lives in versions."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="extraction_forms")
-    kind = models.CharField(max_length=20, choices=FormKind.choices, default=FormKind.EXTRACTION)
+    # A registered kind's slug; not a choices field, so a new kind needs no migration.
+    kind = models.CharField(max_length=20)
     name = models.CharField(max_length=200)
+    coders_per_study = models.PositiveSmallIntegerField(
+        "independent coders per study",
+        default=2,
+        validators=REVIEWERS_PER_RECORD,
+        help_text="How many people fill this form for each study, without seeing each other's copy.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -32,6 +41,10 @@ class ExtractionForm(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def kind_rules(self) -> kinds.FormKind:
+        return kinds.get_kind(self.kind)
 
 
 class FormVersion(models.Model):
@@ -76,6 +89,8 @@ class FormField(models.Model):
     unit = models.CharField(max_length=50, blank=True)
     choices = models.JSONField(default=list, blank=True)
 
+    # A published version's fields never change; the history shows that they did not (and any draft edit).
+    history = HistoricalRecords()
     objects = FormFieldQuerySet.as_manager()
 
     class Meta:
@@ -88,8 +103,6 @@ class FormField(models.Model):
     @property
     def range_label(self) -> str:
         """“0 to 10”, “at least 0”, “at most 92” or “”: the allowed range in words."""
-        from extraction.comparison import display_number
-
         low, high = self.min_value, self.max_value
         if low is not None and high is not None:
             return f"{display_number(low)} to {display_number(high)}"
@@ -275,8 +288,6 @@ class ConsensusValue(models.Model):
 
     @property
     def shown(self) -> str:
-        from extraction.comparison import display_value
-
         return display_value(self.value)
 
     @property

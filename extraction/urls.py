@@ -1,10 +1,39 @@
-from django.urls import path
+from __future__ import annotations
 
-from extraction import views
+from django.urls import path, register_converter
+
+from extraction import kinds, views
 
 app_name = "extraction"
 
-R = "reviews/<slug:review_slug>/extraction/"
+
+class FormKindConverter:
+    """A registered form kind's slug in the address; any other word does not match (the next pattern is
+    tried), so /reviews/<review>/screening/ and the like stay the other apps'."""
+
+    regex = kinds.SLUG_RE.pattern
+
+    def to_python(self, value: str) -> kinds.FormKind:
+        try:
+            return kinds.get_kind(value)
+        except LookupError as error:
+            raise ValueError(str(error)) from None
+
+    def reserved_words(self) -> list[str]:
+        """Every kind's slug: a review may not be called after one (review.services.check_review_slug)."""
+        return [kind.slug for kind in kinds.all_kinds()]
+
+    def to_url(self, value: kinds.FormKind | str) -> str:
+        slug = value.slug if isinstance(value, kinds.FormKind) else value
+        try:
+            return kinds.get_kind(slug).slug
+        except LookupError as error:
+            raise ValueError(str(error)) from None
+
+
+register_converter(FormKindConverter, "form_kind")
+
+R = "reviews/<slug:review_slug>/<form_kind:kind>/"
 
 urlpatterns = [
     path(R, views.study_list, name="studies"),
@@ -17,9 +46,11 @@ urlpatterns = [
     path(R + "copies/<int:copy_id>/autosave/", views.copy_autosave, name="copy_autosave"),
     path(R + "copies/<int:copy_id>/arms/", views.copy_arms, name="copy_arms"),
     path(R + "studies/<int:study_id>/reconcile/", views.reconcile, name="reconcile"),
+    path(R + "studies/<int:study_id>/reconcile/start/", views.consensus_start, name="consensus_start"),
     path(R + "consensus/<int:value_id>/", views.consensus_value, name="consensus_value"),
     path(R + "studies/<int:study_id>/consensus/", views.consensus_detail, name="consensus"),
     path(R + "form/", views.form_detail, name="form"),
+    path(R + "form/coders/", views.form_coders, name="form_coders"),
     path(R + "form/draft/", views.form_draft, name="form_draft"),
     path(R + "form/fields/new/", views.field_add, name="field_add"),
     path(R + "form/fields/<int:field_id>/", views.field_edit, name="field_edit"),

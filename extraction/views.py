@@ -1,3 +1,6 @@
+"""Pages of the dual-coding workflow. Every address names the form kind (`kind`, a registered FormKind), so
+one set of views serves data extraction and any other kind without knowing which."""
+
 from __future__ import annotations
 
 import json
@@ -9,29 +12,53 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
-from extraction import services
-from extraction.access import get_consensus_value, get_copy, get_field, get_report, get_study
-from extraction.comparison import display_value, input_value
-from extraction.constants import FieldLevel, FieldType, Provenance
-from extraction.definitions import export_definition, library_template, parse_json
-from extraction.forms import ArmsForm, FieldForm, ImportForm
+from extraction import coding, reconciliation, versions, visibility
+from extraction.access import (
+    get_consensus_value,
+    get_copy,
+    get_field,
+    get_form_or_404,
+    get_report,
+    get_study,
+)
+from extraction.comparison import display_value
+from extraction.constants import FieldLevel, Provenance
+from extraction.definitions import export_definition, parse_json
+from extraction.forms import (
+    ArmsForm,
+    AssignForm,
+    CodersForm,
+    ConsensusValueForm,
+    CopyForm,
+    FieldForm,
+    ImportForm,
+    ReportLinkForm,
+    TemplateForm,
+    cell_name,
+    coder_memberships,
+)
+from extraction.kinds import FormKind
 from extraction.models import ConsensusValue, ExtractionCopy, FormVersion
 from review import services as review_services
 from review.access import review_view
 from review.exports.jobs import export_panel
-from review.models import Membership, Record, Review, Study
+from review.models import Record, Review, Study
+
+TABLES = ("consensus-wide", "consensus-long", "raw-copies")
+
+
+def export_kinds(kind: FormKind) -> list[str]:
+    """The exports of one form kind (apps.py registers them), offered under its study list."""
+    return [f"{kind.slug}.{table}" for table in TABLES]
+
 
 # ---------------------------------------------------------------- studies
 
-# Offered under the study list (extraction/apps.py registers them).
-EXTRACTION_EXPORTS = ["extraction.consensus-wide", "extraction.consensus-long", "extraction.raw-copies"]
-
 
 @review_view()
-def study_list(request: HttpRequest, review: Review) -> HttpResponse:
-    form = services.get_form(review=review)
+def study_list(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    form = versions.get_form(review=review, kind=kind)
     studies = Study.objects.for_review(review).prefetch_related(
         Prefetch("reports", queryset=Record.objects.only("id", "title", "authors", "year", "study_id")),
         Prefetch(
@@ -48,13 +75,16 @@ def study_list(request: HttpRequest, review: Review) -> HttpResponse:
     }
     rows = []
     for study in studies:
-        mine = next((c for c in study.copies if c.reviewer_id == request.user.pk), None)
         rows.append(
             {
                 "study": study,
-                "mine": mine,
+                "mine": next((c for c in study.copies if c.reviewer_id == request.user.pk), None),
                 "submitted": sum(c.is_locked for c in study.copies),
                 "assigned": len(study.copies),
+                "all_submitted": visibility.all_submitted(study.copies),
+                "progress": visibility.sees_progress(
+                    user=request.user, review=review, study_copies=study.copies
+                ),
                 "consensus": consensus.get(study.pk),
             }
         )
@@ -63,59 +93,70 @@ def study_list(request: HttpRequest, review: Review) -> HttpResponse:
         "extraction/study_list.html",
         {
             "review": review,
+            "kind": kind,
             "form": form,
-            "version": services.published_version(form),
+            "version": versions.published_version(form),
             "rows": rows,
-            "extractors": _extractor_choices(review),
+            "extractors": list(coder_memberships(review).select_related("user")),
             "can_assign": request.user.has_perm("review.adjudicate", review),
             "can_reconcile": request.user.has_perm("review.adjudicate", review),
-            "panel": export_panel(review=review, user=request.user, kinds=EXTRACTION_EXPORTS),
+            "panel": export_panel(review=review, user=request.user, kinds=export_kinds(kind)),
         },
     )
 
 
-def _extractor_choices(review: Review) -> list[Membership]:
-    return list(
-        review.memberships.filter(
-            Q(is_reviewer=True) | Q(is_owner=True) | Q(is_adjudicator=True)
-        ).select_related("user")
+def _assign_form(request: HttpRequest, review: Review, kind: FormKind) -> AssignForm:
+    return AssignForm(
+        request.POST, review=review, form=versions.get_form(review=review, kind=kind), kind=kind
     )
 
 
-def _chosen_users(review: Review, request: HttpRequest) -> list:
-    ids = {int(i) for i in request.POST.getlist("reviewers") if i.isdigit()}
-    return [m.user for m in _extractor_choices(review) if m.user_id in ids]
+def _form_errors(request: HttpRequest, form) -> None:
+    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
 
 
 @review_view(methods=["POST"], perm="review.adjudicate")
-def assign_all(request: HttpRequest, review: Review) -> HttpResponse:
-    reviewers = _chosen_users(review, request)
+def assign_all(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    form = _assign_form(request, review, kind)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("extraction:studies", review_slug=review.slug, kind=kind)
+    reviewers = form.cleaned_data["reviewers"]
     try:
-        count = services.assign_unassigned(review=review, reviewers=reviewers)
+        count = coding.assign_unassigned(review=review, kind=kind, reviewers=reviewers)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"{count} studies assigned to {', '.join(u.username for u in reviewers)}.")
-    return redirect("extraction:studies", review_slug=review.slug)
+    return redirect("extraction:studies", review_slug=review.slug, kind=kind)
 
 
 @review_view()
-def study_detail(request: HttpRequest, review: Review, study_id: int) -> HttpResponse:
+def study_detail(request: HttpRequest, review: Review, kind: FormKind, study_id: int) -> HttpResponse:
     study = get_study(review, study_id)
-    form = services.get_form(review=review)
-    copies = services.study_copies(study=study, form=form) if form else []
-    others = Study.objects.for_review(review).exclude(pk=study.pk).only("id", "label")
+    form = versions.get_form(review=review, kind=kind)
+    copies = reconciliation.study_copies(study=study, form=form) if form else []
+    shown = [
+        {
+            "copy": c,
+            "status": visibility.shown_status(user=request.user, review=review, copy=c, study_copies=copies),
+            "visible": visibility.can_see_copy(user=request.user, copy=c, study_copies=copies),
+        }
+        for c in copies
+    ]
     return render(
         request,
         "extraction/study_detail.html",
         {
             "review": review,
+            "kind": kind,
+            "form": form,
             "study": study,
             "reports": study.reports.all(),
-            "copies": copies,
-            "all_submitted": services.all_submitted(copies),
-            "other_studies": others,
-            "extractors": _extractor_choices(review),
+            "copies": shown,
+            "all_submitted": visibility.all_submitted(copies),
+            "other_studies": Study.objects.for_review(review).exclude(pk=study.pk).only("id", "label"),
+            "extractors": list(coder_memberships(review).select_related("user")),
             "can_manage": request.user.has_perm("review.manage_studies", review),
             "can_assign": request.user.has_perm("review.adjudicate", review),
         },
@@ -123,41 +164,43 @@ def study_detail(request: HttpRequest, review: Review, study_id: int) -> HttpRes
 
 
 @review_view(methods=["POST"], perm="review.adjudicate")
-def study_assign(request: HttpRequest, review: Review, study_id: int) -> HttpResponse:
+def study_assign(request: HttpRequest, review: Review, kind: FormKind, study_id: int) -> HttpResponse:
     study = get_study(review, study_id)
-    reviewers = _chosen_users(review, request)
+    form = _assign_form(request, review, kind)
     try:
-        services.check_extractor_count(review=review, reviewers=reviewers)
-        services.assign_study(study=study, reviewers=reviewers)
+        if not form.is_valid():
+            raise ValidationError([m for errors in form.errors.values() for m in errors])
+        coding.assign_study(study=study, kind=kind, reviewers=form.cleaned_data["reviewers"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{study} assigned to {', '.join(u.username for u in reviewers)}.")
-    return redirect("extraction:study", review_slug=review.slug, study_id=study.pk)
+        who = ", ".join(u.username for u in form.cleaned_data["reviewers"])
+        messages.success(request, f"{study} assigned to {who}.")
+    return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
 
 
 @review_view(methods=["POST"], perm="review.manage_studies")
-def report_link(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
+def report_link(request: HttpRequest, review: Review, kind: FormKind, record_id: int) -> HttpResponse:
     record = get_report(review, record_id)
-    target = request.POST.get("study", "")
-    study = get_study(review, int(target)) if target.isdigit() else None
-    if study is None:
-        messages.error(request, "Choose the study this report belongs to.")
-        return redirect("extraction:study", review_slug=review.slug, study_id=record.study_id)
+    form = ReportLinkForm(request.POST, review=review)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=record.study_id)
+    study = form.cleaned_data["study"]
     review_services.link_report(record=record, study=study)
     messages.success(request, f"“{record.short_citation}” is now a report of {study}.")
-    return redirect("extraction:study", review_slug=review.slug, study_id=study.pk)
+    return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
 
 
 @review_view(methods=["POST"], perm="review.manage_studies")
-def report_split(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
+def report_split(request: HttpRequest, review: Review, kind: FormKind, record_id: int) -> HttpResponse:
     record = get_report(review, record_id)
     study = review_services.split_report(record=record)
     messages.success(request, f"“{record.short_citation}” is its own study again.")
-    return redirect("extraction:study", review_slug=review.slug, study_id=study.pk)
+    return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
 
 
-# ---------------------------------------------------------------- one reviewer's copy
+# ---------------------------------------------------------------- one coder's copy
 
 
 @dataclass
@@ -173,18 +216,24 @@ class CellView:
     report_id: int | None
     page: str
     error: str = ""
+    note: str = ""  # “Does not apply”, or what the kind proposes
 
 
-def _cell_name(field, arm, outcome) -> str:
-    return f"{field.pk}-{arm.pk if arm else 0}-{outcome.pk if outcome else 0}"
+def _cell_note(key: coding.CellKey, judgement: coding.Judgement) -> str:
+    if key in judgement.skipped:
+        return "Does not apply."
+    if key in judgement.proposals:
+        return f"Proposed: {display_value(judgement.proposals[key]) or '—'}"
+    return ""
 
 
-def _copy_sections(data: services.CopyData, errors: dict, posted=None) -> list[dict]:
+def _copy_sections(data: coding.CopyData, errors: dict, posted=None) -> list[dict]:
+    judgement = data.judge()
     sections: list[dict] = []
     for f, arm, outcome in data.cells():
-        key = services.cell_key(f.pk, arm and arm.pk, outcome and outcome.pk)
+        key = coding.cell_key(f.pk, arm and arm.pk, outcome and outcome.pk)
         stored = data.values.get(key)
-        name = _cell_name(f, arm, outcome)
+        name = cell_name(f, arm, outcome)
         if posted is not None and key in errors:
             # Show what was typed next to its message, not the stored value.
             raw = posted.getlist(f"v-{name}")
@@ -192,7 +241,7 @@ def _copy_sections(data: services.CopyData, errors: dict, posted=None) -> list[d
             selected = [r for r in raw if r]
         else:
             value = stored.value if stored else None
-            text = input_value(value)
+            text = display_value(value)
             selected = value if isinstance(value, list) else []
         where = " — ".join(str(p) for p in (outcome, arm) if p)
         where = f" — {where}" if where else ""
@@ -208,6 +257,7 @@ def _copy_sections(data: services.CopyData, errors: dict, posted=None) -> list[d
             report_id=stored.report_id if stored else None,
             page=stored.page if stored else "",
             error=errors.get(key, ""),
+            note=_cell_note(key, judgement),
         )
         if not sections or sections[-1]["title"] != f.section:
             sections.append({"title": f.section, "fields": []})
@@ -218,45 +268,44 @@ def _copy_sections(data: services.CopyData, errors: dict, posted=None) -> list[d
     return sections
 
 
-def _entries(data: services.CopyData, post) -> dict:
-    entries = {}
-    for f, arm, outcome in data.cells():
-        name = _cell_name(f, arm, outcome)
-        if f"v-{name}" not in post:
-            continue
-        raw = post.getlist(f"v-{name}") if f.field_type == FieldType.MULTI_CHOICE else post.get(f"v-{name}")
-        entries[services.cell_key(f.pk, arm and arm.pk, outcome and outcome.pk)] = {
-            "value": raw,
-            "comment": post.get(f"c-{name}", ""),
-            "report": post.get(f"r-{name}", ""),
-            "page": post.get(f"p-{name}", ""),
-        }
-    return entries
-
-
-def _copy_for(request: HttpRequest, review: Review, copy_id: int) -> tuple[ExtractionCopy, list]:
-    copy = get_copy(review, copy_id)
-    copies = services.study_copies(study=copy.study, form=copy.form)
-    if not services.can_see_copy(user=request.user, copy=copy, study_copies=copies):
-        # Blinding: another reviewer's copy does not exist for you until everyone has submitted.
+def _copy_for(
+    request: HttpRequest, review: Review, kind: FormKind, copy_id: int
+) -> tuple[ExtractionCopy, list]:
+    copy = get_copy(review, kind, copy_id)
+    copies = reconciliation.study_copies(study=copy.study, form=copy.form)
+    if not visibility.can_see_copy(user=request.user, copy=copy, study_copies=copies):
+        # Blinding: another coder's copy does not exist for you until everyone has submitted.
         raise Http404("No such extraction in this review.")
     return copy, copies
 
 
+def _save_posted(request: HttpRequest, copy: ExtractionCopy) -> tuple[coding.CopyData, dict]:
+    """Read the posted answers with a CopyForm and save the valid ones: the data as it was, and the
+    messages by cell."""
+    if copy.reviewer_id != request.user.pk:
+        raise PermissionDenied("Only the assigned reviewer fills this copy.")
+    data = coding.load_copy(copy)
+    form = CopyForm(request.POST, copy_data=data)
+    form.is_valid()
+    errors = form.cell_errors()
+    errors |= coding.save_copy(copy=copy, user=request.user, entries=form.entries())
+    return data, errors
+
+
+def _to_copy(review: Review, kind: FormKind, copy: ExtractionCopy) -> HttpResponse:
+    return redirect("extraction:copy", review_slug=review.slug, kind=kind, copy_id=copy.pk)
+
+
 @review_view(methods=["GET", "POST"], write_perm="review.write")
-def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpResponse:
-    copy, copies = _copy_for(request, review, copy_id)
+def copy_detail(request: HttpRequest, review: Review, kind: FormKind, copy_id: int) -> HttpResponse:
+    copy, copies = _copy_for(request, review, kind, copy_id)
     errors: dict = {}
     posted = None
     if request.method == "POST":
-        if copy.reviewer_id != request.user.pk:
-            raise PermissionDenied("Only the assigned reviewer fills this copy.")
-        if copy.is_locked:
+        if copy.is_locked and copy.reviewer_id == request.user.pk:
             messages.error(request, "This copy is submitted and locked; it can no longer change.")
-            return redirect("extraction:copy", review_slug=review.slug, copy_id=copy.pk)
-        errors = services.save_copy(
-            copy=copy, user=request.user, entries=_entries(services.load_copy(copy), request.POST)
-        )
+            return _to_copy(review, kind, copy)
+        _, errors = _save_posted(request, copy)
         posted = request.POST
         if errors:
             messages.error(
@@ -264,17 +313,17 @@ def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpRespo
             )
         elif request.POST.get("action") == "submit":
             try:
-                services.submit_copy(copy=copy, user=request.user)
+                coding.submit_copy(copy=copy, user=request.user)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, f"Your extraction of {copy.study} is submitted and locked.")
-                return redirect("extraction:copy", review_slug=review.slug, copy_id=copy.pk)
+                messages.success(request, f"Your {kind.noun} of {copy.study} is submitted and locked.")
+                return _to_copy(review, kind, copy)
         else:
             messages.success(request, "Draft saved.")
-            return redirect("extraction:copy", review_slug=review.slug, copy_id=copy.pk)
+            return _to_copy(review, kind, copy)
         copy.refresh_from_db()
-    data = services.load_copy(copy)
+    data = coding.load_copy(copy)
     arms_form = ArmsForm(
         initial={
             "arms": "\n".join(a.name for a in data.arms),
@@ -283,11 +332,13 @@ def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpRespo
             ),
         }
     )
+    progress = visibility.sees_progress(user=request.user, review=review, study_copies=copies)
     return render(
         request,
         "extraction/copy.html",
         {
             "review": review,
+            "kind": kind,
             "copy": copy,
             "data": data,
             "sections": _copy_sections(data, errors, posted),
@@ -297,7 +348,7 @@ def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpRespo
             "needs_outcomes": any(
                 f.level in (FieldLevel.OUTCOME, FieldLevel.ARM_OUTCOME) for f in data.fields
             ),
-            "status": _copy_status(copies),
+            "status": _copy_status(copies) if progress else "",
             "newer_version": _newer_version(copy),
         },
         status=400 if errors else 200,
@@ -305,7 +356,7 @@ def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpRespo
 
 
 def _newer_version(copy: ExtractionCopy) -> FormVersion | None:
-    latest = services.published_version(copy.form)
+    latest = versions.published_version(copy.form)
     return latest if latest and latest.number > copy.version.number else None
 
 
@@ -315,26 +366,23 @@ def _copy_status(copies: list[ExtractionCopy]) -> str:
 
 
 @review_view(methods=["POST"], write_perm="review.write")
-def copy_autosave(request: HttpRequest, review: Review, copy_id: int) -> HttpResponse:
-    """Drafts save themselves: the page posts on every change; the answer updates the status line and the
-    message at each field (out-of-band), never the inputs the reviewer may be typing in."""
-    copy, _ = _copy_for(request, review, copy_id)
-    if copy.reviewer_id != request.user.pk:
-        raise PermissionDenied("Only the assigned reviewer fills this copy.")
-    data = services.load_copy(copy)
+def copy_autosave(request: HttpRequest, review: Review, kind: FormKind, copy_id: int) -> HttpResponse:
+    """Drafts save themselves: the page posts on every change; the answer updates the status line and, at
+    each field, its message and note (out-of-band), never the inputs the coder may be typing in."""
+    copy, _ = _copy_for(request, review, kind, copy_id)
     try:
-        errors = services.save_copy(copy=copy, user=request.user, entries=_entries(data, request.POST))
+        data, errors = _save_posted(request, copy)
     except ValidationError as error:
         return render(
             request, "extraction/copy.html#autosave", {"message": " ".join(error.messages), "cells": []}
         )
-    cells = [
-        {
-            "name": _cell_name(f, a, o),
-            "error": errors.get(services.cell_key(f.pk, a and a.pk, o and o.pk), ""),
-        }
-        for f, a, o in data.cells()
-    ]
+    judgement = coding.load_copy(copy).judge()
+    cells = []
+    for f, a, o in data.cells():
+        key = coding.cell_key(f.pk, a and a.pk, o and o.pk)
+        cells.append(
+            {"name": cell_name(f, a, o), "error": errors.get(key, ""), "note": _cell_note(key, judgement)}
+        )
     message = f"{len(errors)} answer(s) not saved: see the fields." if errors else "Draft saved."
     return render(
         request, "extraction/copy.html#autosave", {"message": message, "cells": cells, "failed": bool(errors)}
@@ -342,77 +390,92 @@ def copy_autosave(request: HttpRequest, review: Review, copy_id: int) -> HttpRes
 
 
 @review_view(methods=["POST"], write_perm="review.write")
-def copy_arms(request: HttpRequest, review: Review, copy_id: int) -> HttpResponse:
-    copy, _ = _copy_for(request, review, copy_id)
+def copy_arms(request: HttpRequest, review: Review, kind: FormKind, copy_id: int) -> HttpResponse:
+    copy, _ = _copy_for(request, review, kind, copy_id)
     form = ArmsForm(request.POST)
     try:
         if not form.is_valid():
             raise ValidationError([e for errors in form.errors.values() for e in errors])
-        services.set_arms(copy=copy, user=request.user, names=form.cleaned_data["arms"])
-        services.set_outcomes(copy=copy, user=request.user, rows=form.cleaned_data["outcomes"])
+        coding.set_arms(copy=copy, user=request.user, names=form.cleaned_data["arms"])
+        coding.set_outcomes(copy=copy, user=request.user, rows=form.cleaned_data["outcomes"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, "Arms and outcomes saved.")
-    return redirect("extraction:copy", review_slug=review.slug, copy_id=copy.pk)
+    return _to_copy(review, kind, copy)
 
 
 # ---------------------------------------------------------------- reconciliation and consensus
 
 
+def _to_study(review: Review, kind: FormKind, study: Study) -> HttpResponse:
+    return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
+
+
 @review_view(perm="review.adjudicate")
-def reconcile(request: HttpRequest, review: Review, study_id: int) -> HttpResponse:
+def reconcile(request: HttpRequest, review: Review, kind: FormKind, study_id: int) -> HttpResponse:
+    """The copies side by side. Reading it changes nothing: the consensus is started by a POST (the button
+    on this page), after which each disagreement gets its choices."""
     study = get_study(review, study_id)
-    form = services.get_form(review=review)
-    if form is None:
-        raise Http404("This review has no extraction form yet.")
-    copies = services.study_copies(study=study, form=form)
-    if not services.all_submitted(copies):
+    form = get_form_or_404(review, kind)
+    copies = reconciliation.study_copies(study=study, form=form)
+    if not visibility.all_submitted(copies):
         messages.error(
             request, f"Reconciliation opens once every copy is submitted ({_copy_status(copies)})."
         )
-        return redirect("extraction:study", review_slug=review.slug, study_id=study.pk)
-    services.start_consensus(study=study, form=form, user=request.user)
-    comparison = services.build_comparison(study=study, form=form, copies=copies)
+        return _to_study(review, kind, study)
+    comparison = reconciliation.build_comparison(study=study, form=form, copies=copies)
     return render(
-        request, "extraction/reconcile.html", {"review": review, "study": study, "comparison": comparison}
+        request,
+        "extraction/reconcile.html",
+        {"review": review, "kind": kind, "study": study, "comparison": comparison},
     )
 
 
 @review_view(methods=["POST"], perm="review.adjudicate")
-def consensus_value(request: HttpRequest, review: Review, value_id: int) -> HttpResponse:
-    cv = get_consensus_value(review, value_id)
-    revision = request.POST.get("revision", "")
+def consensus_start(request: HttpRequest, review: Review, kind: FormKind, study_id: int) -> HttpResponse:
+    study = get_study(review, study_id)
+    form = get_form_or_404(review, kind)
+    try:
+        reconciliation.start_consensus(study=study, form=form, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _to_study(review, kind, study)
+    return redirect("extraction:reconcile", review_slug=review.slug, kind=kind, study_id=study.pk)
+
+
+@review_view(methods=["POST"], perm="review.adjudicate")
+def consensus_value(request: HttpRequest, review: Review, kind: FormKind, value_id: int) -> HttpResponse:
+    cv = get_consensus_value(review, kind, value_id)
+    study, form = cv.consensus.study, cv.consensus.form
+    choice = ConsensusValueForm(request.POST, copies=reconciliation.study_copies(study=study, form=form))
     stale = None
     error = ""
-    try:
-        cv = services.resolve_value(
-            consensus_value=cv,
-            user=request.user,
-            revision=int(revision) if revision.isdigit() else -1,
-            source=request.POST.get("source", ""),
-            raw=request.POST.get("value", ""),
-            note=request.POST.get("note", ""),
-        )
-    except services.StaleConsensus as conflict:
-        stale = {
-            "message": str(conflict),
-            "theirs": conflict.current,
-            "yours": display_value(conflict.attempted),
-        }
-    except ValidationError as invalid:
-        error = " ".join(invalid.messages)
+    if not choice.is_valid():
+        error = choice.message()
+    else:
+        try:
+            cv = reconciliation.resolve_value(consensus_value=cv, user=request.user, **choice.decision())
+        except reconciliation.StaleConsensus as conflict:
+            stale = {
+                "message": str(conflict),
+                "theirs": conflict.current,
+                "yours": display_value(conflict.attempted),
+            }
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
     if not request.headers.get("HX-Request"):
         if stale or error:
             messages.error(request, stale["message"] if stale else error)
-        return redirect("extraction:reconcile", review_slug=review.slug, study_id=cv.consensus.study_id)
-    comparison = services.build_comparison(study=cv.consensus.study, form=cv.consensus.form)
+        return redirect("extraction:reconcile", review_slug=review.slug, kind=kind, study_id=study.pk)
+    comparison = reconciliation.build_comparison(study=study, form=form)
     row = next(r for r in comparison.rows if r.consensus and r.consensus.pk == cv.pk)
     return render(
         request,
         "extraction/reconcile.html#row",
         {
             "review": review,
+            "kind": kind,
             "row": row,
             "comparison": comparison,
             "stale": stale,
@@ -424,10 +487,10 @@ def consensus_value(request: HttpRequest, review: Review, value_id: int) -> Http
 
 
 @review_view()
-def consensus_detail(request: HttpRequest, review: Review, study_id: int) -> HttpResponse:
+def consensus_detail(request: HttpRequest, review: Review, kind: FormKind, study_id: int) -> HttpResponse:
     study = get_study(review, study_id)
-    form = services.get_form(review=review)
-    consensus = form and form.consensus_records.filter(study=study).first()
+    form = get_form_or_404(review, kind)
+    consensus = form.consensus_records.filter(study=study).first()
     if consensus is None:
         raise Http404("There is no consensus for this study yet.")
     values = consensus.values.select_related("field", "source_copy__reviewer", "decided_by")
@@ -439,7 +502,14 @@ def consensus_detail(request: HttpRequest, review: Review, study_id: int) -> Htt
     return render(
         request,
         "extraction/consensus.html",
-        {"review": review, "study": study, "consensus": consensus, "values": values, "history": history},
+        {
+            "review": review,
+            "kind": kind,
+            "study": study,
+            "consensus": consensus,
+            "values": values,
+            "history": history,
+        },
     )
 
 
@@ -450,12 +520,12 @@ def _version_from(request: HttpRequest, form) -> FormVersion | None:
     number = request.GET.get("version", "")
     if number.isdigit() and form is not None:
         return form.versions.filter(number=int(number)).first()
-    return services.draft_version(form) or services.published_version(form)
+    return versions.draft_version(form) or versions.published_version(form)
 
 
 @review_view()
-def form_detail(request: HttpRequest, review: Review) -> HttpResponse:
-    form = services.get_form(review=review)
+def form_detail(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    form = versions.get_form(review=review, kind=kind)
     version = _version_from(request, form)
     fields = list(version.fields.in_order()) if version else []
     can_edit = request.user.has_perm("review.change_review", review)
@@ -465,6 +535,7 @@ def form_detail(request: HttpRequest, review: Review) -> HttpResponse:
         "extraction/form.html",
         {
             "review": review,
+            "kind": kind,
             "form": form,
             "version": version,
             "versions": list(form.versions.all()) if form else [],
@@ -476,81 +547,96 @@ def form_detail(request: HttpRequest, review: Review) -> HttpResponse:
                 prefix="new",
                 initial={"position": len(fields), "section": fields[-1].section if fields else ""},
             ),
-            "changes": services.version_changes(version) if version else None,
+            "changes": versions.version_changes(version) if version else None,
             "can_edit": can_edit,
             "editable": editable,
             "import_form": ImportForm(),
+            "coders_form": CodersForm(
+                instance=form, initial={} if form else {"coders_per_study": kind.default_coders}
+            ),
+            "coders_per_study": form.coders_per_study if form else kind.default_coders,
         },
     )
 
 
-def _to_form_page(review: Review) -> HttpResponse:
-    return redirect("extraction:form", review_slug=review.slug)
+def _to_form_page(review: Review, kind: FormKind) -> HttpResponse:
+    return redirect("extraction:form", review_slug=review.slug, kind=kind)
 
 
 @review_view(methods=["POST"], perm="review.change_review")
-def form_draft(request: HttpRequest, review: Review) -> HttpResponse:
-    form = services.get_form(review=review)
+def form_coders(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    settings_form = CodersForm(request.POST, instance=versions.get_form(review=review, kind=kind))
+    if not settings_form.is_valid():
+        _form_errors(request, settings_form)
+        return _to_form_page(review, kind)
+    coders = settings_form.cleaned_data["coders_per_study"]
+    versions.set_coders_per_study(review=review, kind=kind, coders=coders)
+    messages.success(request, f"Each study is now coded by {coders} people; assigned studies keep theirs.")
+    return _to_form_page(review, kind)
+
+
+@review_view(methods=["POST"], perm="review.change_review")
+def form_draft(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    form = versions.get_form(review=review, kind=kind)
     if form is None:
         messages.error(request, "There is no form yet: import one or install the template.")
-        return _to_form_page(review)
-    draft = services.start_draft(form=form, user=request.user)
+        return _to_form_page(review, kind)
+    draft = versions.start_draft(form=form, user=request.user)
     messages.success(request, f"Draft version {draft.number} opened; published versions stay as they were.")
-    return _to_form_page(review)
+    return _to_form_page(review, kind)
 
 
-def _save_field(request: HttpRequest, review: Review, field=None) -> HttpResponse:
-    form = services.get_form(review=review)
-    draft = services.draft_version(form)
+def _save_field(request: HttpRequest, review: Review, kind: FormKind, field=None) -> HttpResponse:
+    draft = versions.draft_version(versions.get_form(review=review, kind=kind))
     if draft is None:
         messages.error(request, "Open a draft version first; published versions cannot change.")
-        return _to_form_page(review)
+        return _to_form_page(review, kind)
     field_form = FieldForm(request.POST, instance=field, prefix=f"f{field.pk}" if field else "new")
     if not field_form.is_valid():
         for name, errors in field_form.errors.items():
             messages.error(request, f"{name}: {' '.join(errors)}")
-        return _to_form_page(review)
+        return _to_form_page(review, kind)
     try:
-        services.save_field(version=draft, data=field_form.field_data(), field=field)
+        versions.save_field(version=draft, data=field_form.field_data(), field=field)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(
             request, f"Field “{field_form.cleaned_data['label']}” saved in draft version {draft.number}."
         )
-    return _to_form_page(review)
+    return _to_form_page(review, kind)
 
 
 @review_view(methods=["POST"], perm="review.change_review")
-def field_add(request: HttpRequest, review: Review) -> HttpResponse:
-    return _save_field(request, review)
+def field_add(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    return _save_field(request, review, kind)
 
 
 @review_view(methods=["POST"], perm="review.change_review")
-def field_edit(request: HttpRequest, review: Review, field_id: int) -> HttpResponse:
-    return _save_field(request, review, get_field(review, field_id))
+def field_edit(request: HttpRequest, review: Review, kind: FormKind, field_id: int) -> HttpResponse:
+    return _save_field(request, review, kind, get_field(review, kind, field_id))
 
 
 @review_view(methods=["POST"], perm="review.change_review")
-def field_remove(request: HttpRequest, review: Review, field_id: int) -> HttpResponse:
-    field = get_field(review, field_id)
+def field_remove(request: HttpRequest, review: Review, kind: FormKind, field_id: int) -> HttpResponse:
+    field = get_field(review, kind, field_id)
     try:
-        services.remove_field(field=field)
+        versions.remove_field(field=field)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Field “{field.label}” removed from the draft.")
-    return _to_form_page(review)
+    return _to_form_page(review, kind)
 
 
 @review_view(methods=["POST"], perm="review.change_review")
-def form_publish(request: HttpRequest, review: Review) -> HttpResponse:
-    draft = services.draft_version(services.get_form(review=review))
+def form_publish(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    draft = versions.draft_version(versions.get_form(review=review, kind=kind))
     if draft is None:
         messages.error(request, "There is no draft to publish.")
-        return _to_form_page(review)
+        return _to_form_page(review, kind)
     try:
-        services.publish_version(version=draft, user=request.user)
+        versions.publish_version(version=draft, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -558,19 +644,19 @@ def form_publish(request: HttpRequest, review: Review) -> HttpResponse:
             request,
             f"Version {draft.number} published. New assignments use it; values already entered keep their version.",
         )
-    return _to_form_page(review)
+    return _to_form_page(review, kind)
 
 
 @review_view(methods=["POST"], perm="review.change_review")
-def form_import(request: HttpRequest, review: Review) -> HttpResponse:
+def form_import(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
     import_form = ImportForm(request.POST, request.FILES)
     if not import_form.is_valid():
         messages.error(request, "Choose a JSON file to import.")
-        return _to_form_page(review)
+        return _to_form_page(review, kind)
     upload = import_form.cleaned_data["file"]
     try:
         data = parse_json(upload.read(), file_name=upload.name)
-        version = services.import_definition(review=review, data=data, user=request.user)
+        version = versions.import_definition(review=review, kind=kind, data=data, user=request.user)
     except ValidationError as error:
         messages.error(
             request, f"{upload.name} was not imported, nothing changed: " + " ".join(error.messages)
@@ -579,29 +665,31 @@ def form_import(request: HttpRequest, review: Review) -> HttpResponse:
         messages.success(
             request, f"{upload.name} imported as draft version {version.number}; publish it to use it."
         )
-    return _to_form_page(review)
+    return _to_form_page(review, kind)
 
 
 @review_view(methods=["POST"], perm="review.change_review")
-def form_template(request: HttpRequest, review: Review) -> HttpResponse:
-    version = services.import_definition(
-        review=review, data=library_template("ketamine_depression"), user=request.user
+def form_template(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    chosen = TemplateForm(request.POST, kind=kind)
+    if not chosen.is_valid():
+        _form_errors(request, chosen)
+        return _to_form_page(review, kind)
+    template = chosen.templates[chosen.cleaned_data["template"]]
+    version = versions.import_definition(review=review, kind=kind, data=template.load(), user=request.user)
+    messages.success(
+        request, f"{template.label[:1].upper()}{template.label[1:]} is draft version {version.number}."
     )
-    messages.success(request, f"The ketamine-for-depression template is draft version {version.number}.")
-    return _to_form_page(review)
+    return _to_form_page(review, kind)
 
 
 @review_view()
-def form_export(request: HttpRequest, review: Review) -> HttpResponse:
-    form = services.get_form(review=review)
+def form_export(request: HttpRequest, review: Review, kind: FormKind) -> HttpResponse:
+    form = get_form_or_404(review, kind)
     version = _version_from(request, form)
     if version is None:
-        raise Http404("This review has no extraction form yet.")
+        raise Http404(f"This review has no {kind.noun} form yet.")
     data = export_definition(name=form.name, fields=version.fields.in_order())
     response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{review.slug}-form-v{version.number}.json"'
+    name = f"{review.slug}-{kind.file_prefix}form-v{version.number}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def nav_url(review: Review) -> str:
-    return reverse("extraction:studies", kwargs={"review_slug": review.slug})

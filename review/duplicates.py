@@ -3,6 +3,8 @@ sets `duplicate_of`; nothing is deleted, and every change leaves history rows on
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -118,8 +120,6 @@ def _display(record: Record, name: str) -> str:
 
 def _word_diff(left: str, right: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
     """Each side as (text, differs) runs of words, so a template can mark what differs."""
-    from difflib import SequenceMatcher
-
     a, b = left.split(), right.split()
     ours: list[tuple[str, bool]] = []
     theirs: list[tuple[str, bool]] = []

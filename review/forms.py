@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from review import services
 from review.constants import ImportFormat, Role, SourceKind
 from review.importers import delimited
 from review.models import Review
@@ -21,7 +22,6 @@ REVIEW_FIELDS = [
     "exclusion_criteria",
     "reviewers_per_record_title_abstract",
     "reviewers_per_record_full_text",
-    "reviewers_per_study_extraction",
     "maybe_counts_as_include",
     "reviewers_resolve_conflicts",
     "inclusion_keywords",
@@ -76,6 +76,11 @@ class ReviewForm(forms.ModelForm):
 class ReviewCreateForm(ReviewForm):
     class Meta(ReviewForm.Meta):
         fields = ["slug", *REVIEW_FIELDS]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"]
+        services.check_review_slug(slug)
+        return slug
 
 
 class AddMemberForm(forms.Form):

@@ -25,6 +25,7 @@ from review.managers import (
     SearchQuerySet,
     StudyQuerySet,
 )
+from review.normalise import match_keys
 
 REVIEWERS_PER_RECORD = [MinValueValidator(1), MaxValueValidator(3)]
 
@@ -55,9 +56,6 @@ class Review(models.Model):
     )
     reviewers_per_record_full_text = models.PositiveSmallIntegerField(
         "independent reviewers per record (full text)", default=2, validators=REVIEWERS_PER_RECORD
-    )
-    reviewers_per_study_extraction = models.PositiveSmallIntegerField(
-        "independent extractors per study", default=2, validators=REVIEWERS_PER_RECORD
     )
     maybe_counts_as_include = models.BooleanField(
         "count “maybe” as include in agreement statistics",
@@ -164,9 +162,6 @@ class Membership(models.Model):
     @property
     def can_write(self) -> bool:
         return self.is_owner or self.is_reviewer or self.is_adjudicator
-
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
 
 
 def search_upload_path(search: Search, filename: str) -> str:
@@ -281,8 +276,6 @@ class Record(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Imports compute the keys in bulk; a record saved one at a time (admin, tests, other apps)
         # gets them here, so matching and DOI/PMID look-ups never miss it.
-        from review.normalise import match_keys
-
         for name, value in match_keys(
             title=self.title, authors=self.authors, doi=self.doi, pmid=self.pmid
         ).items():

@@ -113,26 +113,27 @@ def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]
 
 
 def _extraction_work(*, review: Review, user) -> list[dict]:
-    """The user's extraction drafts and, for reconcilers, studies whose copies are all in."""
+    """For each form kind: the user's drafts and, for reconcilers, the studies waiting for them."""
     from django.urls import reverse
 
-    from extraction.constants import CopyStatus, Provenance
-    from extraction.models import ConsensusValue, ExtractionCopy
+    from extraction import kinds, reconciliation, visibility
+    from extraction.constants import CopyStatus
+    from extraction.models import ExtractionForm
 
     work = []
-    drafts = ExtractionCopy.objects.filter(
-        study__review=review, reviewer=user, status=CopyStatus.DRAFT
-    ).count()
-    url = reverse("extraction:studies", kwargs={"review_slug": review.slug})
-    if drafts:
-        work.append({"label": "Studies to extract", "count": drafts, "url": url})
-    if user.has_perm("review.adjudicate", review):
-        pending = (
-            ConsensusValue.objects.filter(consensus__study__review=review, provenance=Provenance.PENDING)
-            .values("consensus_id")
-            .distinct()
+    forms = {form.kind: form for form in ExtractionForm.objects.filter(review=review)}
+    reconciles = user.has_perm("review.adjudicate", review)
+    for kind in kinds.all_kinds():
+        if (form := forms.get(kind.slug)) is None:
+            continue
+        url = reverse("extraction:studies", kwargs={"review_slug": review.slug, "kind": kind})
+        drafts = (
+            visibility.visible_copies(user=user, review=review, form=form)
+            .filter(reviewer_id=user.pk, status=CopyStatus.DRAFT)
             .count()
         )
-        if pending:
-            work.append({"label": "Studies to reconcile", "count": pending, "url": url})
+        if drafts:
+            work.append({"label": kind.to_code_label, "count": drafts, "url": url})
+        if reconciles and (waiting := reconciliation.studies_to_reconcile(form=form).count()):
+            work.append({"label": kind.to_reconcile_label, "count": waiting, "url": url})
     return work

@@ -3,9 +3,13 @@ directly."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError, QuerySet
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from review.constants import DEFAULT_EXCLUSION_REASONS, Role
 from review.models import ExclusionReason, Membership, Record, Review, Study
@@ -16,6 +20,7 @@ User = get_user_model()
 @transaction.atomic
 def create_review(*, slug: str, title: str, owner, reviewers_per_record: int = 2, **fields) -> Review:
     """A new review with its owner and the default list of full-text exclusion reasons."""
+    check_review_slug(slug)
     if Review.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A review with the short name “{slug}” already exists."})
     fields.setdefault("reviewers_per_record_title_abstract", reviewers_per_record)
@@ -26,6 +31,33 @@ def create_review(*, slug: str, title: str, owner, reviewers_per_record: int = 2
     Membership.objects.create(review=review, user=owner, is_owner=True)
     set_exclusion_reasons(review=review, labels=DEFAULT_EXCLUSION_REASONS)
     return review
+
+
+@cache
+def reserved_review_slugs() -> frozenset[str]:
+    """The words the URL conf uses under /reviews/ ("new", "settings", "screening"…): a review called "new"
+    would sit at the address of the page that creates reviews."""
+    words: set[str] = set()
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and route.startswith("reviews/"):
+                words.update(part for part in route.split("/")[1:] if part and "<" not in part)
+                # A converter that matches a closed set of words (form kinds: "extraction", "rob") names them.
+                for converter in getattr(pattern.pattern, "converters", {}).values():
+                    words.update(getattr(converter, "reserved_words", lambda: ())())
+
+    walk(get_resolver().url_patterns, "")
+    return frozenset(words)
+
+
+def check_review_slug(slug: str) -> None:
+    """Refuse a short name the site's own addresses use."""
+    if slug.casefold() in reserved_review_slugs():
+        raise ValidationError(f"“{slug}” is a word the site's addresses use; choose another short name.")
 
 
 @transaction.atomic
@@ -154,8 +186,6 @@ def _give_own_study(record: Record) -> Study:
 def _drop_if_empty(study_id: int) -> None:
     # Work already done on a study (extraction copies, a consensus) protects it from deletion: it is
     # kept, empty, rather than lose anything.
-    from django.db.models import ProtectedError
-
     if Record.objects.filter(study_id=study_id).exists():
         return
     try:
@@ -163,3 +193,47 @@ def _drop_if_empty(study_id: int) -> None:
             Study.objects.filter(pk=study_id).delete()
     except ProtectedError:
         pass
+
+
+# Links to a user that say who they are, not what they did: deleting the user loses no record of work.
+NOT_WORK = {
+    ("review.Membership", "user"),
+    ("review.HistoricalMembership", "user"),
+    ("review.ExportJob", "requested_by"),
+    ("auth.User_groups", "user"),
+    ("auth.User_user_permissions", "user"),
+}
+
+
+def work_of(user) -> list[str]:
+    """What bears the user's name as its author ("votes", "record stages", "log entries"…), one entry per
+    kind: every model that points to users, history tables included, except the links in NOT_WORK. A new
+    model is covered without being listed here."""
+    kinds: list[str] = []
+    for relation in User._meta.get_fields(include_hidden=True):
+        if not (relation.is_relation and relation.auto_created and not relation.concrete):
+            continue
+        model, field = relation.related_model, relation.remote_field.name
+        if (model._meta.label, field) in NOT_WORK:
+            continue
+        if model._base_manager.filter(**{field: user.pk}).exists():
+            kind = str(model._meta.verbose_name_plural).removeprefix("historical ")
+            if kind not in kinds:
+                kinds.append(kind)
+    return kinds
+
+
+def refuse_to_delete_user(user) -> None:
+    """Users who ever acted are deactivated, never deleted: deleting one would empty `resolved_by`, the
+    history's user and the like, and the audit trail would no longer say who did it."""
+    if work := work_of(user):
+        raise ProtectedError(
+            f"{user.get_username()} cannot be deleted: their name is on {', '.join(work)}. "
+            "Deactivate the account instead; it can no longer log in, and its work keeps its name.",
+            set(),
+        )
+
+
+def deactivate_users(*, users: QuerySet) -> int:
+    """Close accounts for good without losing whose work is whose; their sessions end at the next request."""
+    return users.filter(is_active=True).update(is_active=False)

@@ -14,7 +14,7 @@ from review import duplicates, services
 from review.access import get_export_job, get_record, review_view
 from review.constants import DuplicateStatus, ImportFormat, JobStatus
 from review.exports import ExportError
-from review.exports import jobs as export_jobs
+from review.exports.jobs import download_refusal, export_panel, start_export
 from review.exports.tables import CONTENT_TYPES
 from review.forms import (
     AddMemberForm,
@@ -335,7 +335,7 @@ def exports(request: HttpRequest, review: Review) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            job = export_jobs.start_export(
+            job = start_export(
                 review=review,
                 user=request.user,
                 kind=request.POST.get("kind", ""),
@@ -345,7 +345,7 @@ def exports(request: HttpRequest, review: Review) -> HttpResponse:
             error = str(problem)
         else:
             return redirect("review:export_job", review_slug=review.slug, job_id=job.pk)
-    panel = export_jobs.export_panel(review=review, user=request.user)
+    panel = export_panel(review=review, user=request.user)
     return render(
         request,
         "review/exports.html",
@@ -357,7 +357,7 @@ def exports(request: HttpRequest, review: Review) -> HttpResponse:
 @review_view()
 def export_job(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
     job = get_export_job(review, request.user, job_id)
-    refusal = export_jobs.download_refusal(job, request.user)
+    refusal = download_refusal(job, request.user)
     return _job_page(request, "review/export_job.html", {"review": review, "job": job, "refusal": refusal})
 
 
@@ -366,7 +366,7 @@ def export_download(request: HttpRequest, review: Review, job_id: int) -> HttpRe
     job = get_export_job(review, request.user, job_id)
     if job.status != JobStatus.DONE or not job.file:
         raise Http404("This export has no file yet.")
-    if refusal := export_jobs.download_refusal(job, request.user):
+    if refusal := download_refusal(job, request.user):
         raise PermissionDenied(refusal)
     try:
         handle = job.file.open("rb")

@@ -1,24 +1,26 @@
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from __future__ import annotations
 
+from django.contrib import admin
+
+from review.admin import AuditedAdmin
 from screening.models import FullText, RecordStage, Vote
 
 
 @admin.register(Vote)
-class VoteAdmin(SimpleHistoryAdmin):
+class VoteAdmin(AuditedAdmin):
     list_display = ["record", "stage", "reviewer", "verdict", "reason", "created_at"]
     list_filter = ["stage", "verdict", "outcome__review"]
     raw_id_fields = ["outcome", "record", "reviewer", "reason"]
 
 
 @admin.register(RecordStage)
-class RecordStageAdmin(SimpleHistoryAdmin):
+class RecordStageAdmin(AuditedAdmin):
     list_display = ["record", "stage", "status", "votes_count", "decision", "resolved_by"]
     list_filter = ["stage", "status", "review"]
     raw_id_fields = ["record", "reason", "resolved_by", "review"]
 
 
 @admin.register(FullText)
-class FullTextAdmin(SimpleHistoryAdmin):
+class FullTextAdmin(AuditedAdmin):
     list_display = ["record", "file_name", "not_retrieved", "updated_at"]
     raw_id_fields = ["record", "updated_by"]

@@ -23,7 +23,8 @@ class ResolveForm(forms.Form):
 
 
 class FullTextForm(forms.Form):
-    pdf = forms.FileField(required=False, label="Full-text PDF")
+    # An empty file reaches the service, whose message names it.
+    pdf = forms.FileField(required=False, allow_empty_file=True, label="Full-text PDF")
     not_retrieved = forms.BooleanField(required=False, label="Report could not be retrieved")
     note = forms.CharField(required=False)
 

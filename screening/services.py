@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from review.constants import Stage
@@ -190,21 +191,26 @@ def cast_vote(
     reason: ExclusionReason | int | None = None,
     note: str = "",
     when: datetime | None = None,
+    recorded_by=None,
+    history_note: str = "",
 ) -> Vote:
     """Record or change the reviewer's vote. The outcome row is locked first, so two reviewers voting at the
-    same moment are serialised and the record never takes more than the review's N votes."""
+    same moment are serialised and the record never takes more than the review's N votes. `recorded_by`
+    is who enters a vote cast elsewhere (an import), kept in the history with `history_note`; the vote's
+    author stays its reviewer."""
     stage = parse_stage(stage)
     if record.review_id != review.pk or record.duplicate_of_id is not None:
         raise ValidationError("Only this review's unique records are screened.")
     if not reviewer.has_perm("review.screen", review):
         raise ValidationError(f"{reviewer.username} is not a reviewer in this review.")
     reason = _check_verdict(review=review, stage=stage, verdict=verdict, reason=reason)
+    entry = (when, recorded_by or reviewer, history_note)
     try:
-        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, when)
+        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, *entry)
     except _OutcomeCreatedMeanwhile:
         # Another reviewer's first vote created the record's outcome row a moment ago; now it exists, so
         # this attempt waits for their lock like any other.
-        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, when)
+        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, *entry)
 
 
 class _OutcomeCreatedMeanwhile(Exception):
@@ -212,7 +218,9 @@ class _OutcomeCreatedMeanwhile(Exception):
 
 
 @transaction.atomic
-def _cast_vote(review, record, stage, reviewer, verdict, reason, note, when) -> Vote:
+def _cast_vote(
+    review, record, stage, reviewer, verdict, reason, note, when, recorded_by, history_note
+) -> Vote:
     outcome = _locked_outcome(record=record, stage=stage)
     if outcome is None:
         if stage != Stage.TITLE_ABSTRACT:
@@ -239,14 +247,16 @@ def _cast_vote(review, record, stage, reviewer, verdict, reason, note, when) -> 
     if first_vote:
         try:
             with transaction.atomic():
-                _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=reviewer)
+                _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=recorded_by)
         except IntegrityError as error:
             raise _OutcomeCreatedMeanwhile from error
     vote.outcome = outcome
-    vote._history_user = reviewer  # type: ignore[attr-defined]
+    vote._history_user = recorded_by  # type: ignore[attr-defined]
+    if history_note:
+        vote._change_reason = history_note  # type: ignore[attr-defined]
     vote.save()
     if not first_vote:
-        _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=reviewer)
+        _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=recorded_by)
     return vote
 
 
@@ -343,17 +353,23 @@ def resolve_conflict(
 
 # Full text ----------------------------------------------------------------------------------------------
 
+PDF_SIGNATURE = b"%PDF-"
+
 
 def _check_pdf(upload: UploadedFile) -> None:
+    """A PDF starts with %PDF- at its very first byte (a file that merely holds it further on, such as an
+    HTML page with the string in a comment, is refused); sizes are given to the byte."""
+    if not upload.size:
+        raise ValidationError(f"“{upload.name}” is empty (0 bytes); choose the PDF again.")
     if upload.size > MAX_PDF_BYTES:
         raise ValidationError(
-            f"“{upload.name}” is {upload.size // (1024 * 1024)} MB; full texts may be at most "
-            f"{MAX_PDF_BYTES // (1024 * 1024)} MB."
+            f"“{upload.name}” is {upload.size:,} bytes; full texts may be at most {MAX_PDF_BYTES:,} bytes "
+            f"({filesizeformat(MAX_PDF_BYTES)})."
         )
     upload.seek(0)
-    head = upload.read(1024)
+    head = upload.read(len(PDF_SIGNATURE))
     upload.seek(0)
-    if b"%PDF-" not in head:
+    if head != PDF_SIGNATURE:
         raise ValidationError(f"“{upload.name}” is not a PDF (it does not start with %PDF-).")
 
 

@@ -6,16 +6,19 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from review.access import get_record, review_view
 from review.constants import Stage
 from review.exports.jobs import export_panel
 from review.models import Record, Review
 from screening import services
-from screening.agreement import stage_agreement
+from screening.agreement import scope_for, stage_agreement
 from screening.constants import OutcomeStatus
 from screening.forms import FullTextForm, ResolveForm
 from screening.models import FullText, RecordStage, Vote
+
+PDF_POLICY = "sandbox; default-src 'none'; frame-ancestors 'self'"
 
 
 def _stage(value: str) -> str:
@@ -281,13 +284,17 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
 
 @review_view()
 def agreement(request: HttpRequest, review: Review) -> HttpResponse:
-    stages = [(label, stage_agreement(review=review, stage=value)) for value, label in Stage.choices]
+    scope = scope_for(request.user, review)
+    stages = [
+        (label, stage_agreement(review=review, stage=value, scope=scope)) for value, label in Stage.choices
+    ]
     return render(
         request,
         "screening/agreement.html",
         {
             "review": review,
             "stages": stages,
+            "scope": scope,
             "panel": export_panel(review=review, user=request.user, kinds=["screening.votes"]),
         },
     )
@@ -311,14 +318,27 @@ def full_text_upload(request: HttpRequest, review: Review, record_id: int) -> Ht
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"Full text of {record.short_citation} saved.")
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
     url = reverse("screening:queue", args=[review.slug, Stage.FULL_TEXT])
     return redirect(f"{url}?record={record.pk}")
 
 
+# Shown in a frame beside the voting panel; every other page refuses to be framed (X_FRAME_OPTIONS).
+@xframe_options_sameorigin
 @review_view()
 def full_text_pdf(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
     record = get_record(review, record_id)
     full_text = FullText.objects.filter(record=record).exclude(pdf="").first()
     if full_text is None:
         raise Http404("No full text uploaded for this record.")
-    return FileResponse(full_text.pdf.open("rb"), content_type="application/pdf", filename=f"{record.pk}.pdf")
+    response = FileResponse(
+        full_text.pdf.open("rb"), content_type="application/pdf", filename=f"{record.pk}.pdf"
+    )
+    # An uploaded file is the uploader's content: whatever it holds may not act on the site. Sandboxed, it
+    # runs in an origin of its own with no scripts, and is never read as anything but a PDF; Chromium's
+    # viewer still shows it in the frame beside the record (tests/browser/test_full_text.py).
+    response["Content-Security-Policy"] = PDF_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

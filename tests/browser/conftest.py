@@ -39,6 +39,43 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+# Reports every Content-Security-Policy violation to the console, where csp_violations collects it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"} `
+    + `in ${event.sourceFile || document.location.pathname}:${event.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(monkeypatch):
+    """Every browser test runs under the site's Content-Security-Policy (settings.SECURE_CSP) and fails if a
+    page breaks it: an inline script, handler or style that the browser refused is a feature that silently
+    stopped working. Covers the `context` fixture and contexts a test opens itself."""
+    from playwright.sync_api import Browser
+
+    violations: list[str] = []
+    new_context = Browser.new_context
+
+    def watched_context(self, *args, **kwargs):
+        context = new_context(self, *args, **kwargs)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text or message.text.startswith("CSP violation")
+                else None
+            ),
+        )
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", watched_context)
+    yield violations
+    assert not violations, "\n".join(violations)
+
+
 @pytest.fixture
 def demo(transactional_db):
     """The demo review, loaded through the same path as `make demo`."""

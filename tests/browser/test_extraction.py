@@ -20,7 +20,8 @@ def demo_studies(demo):
     included trials get their studies here, the same way screening would."""
     from django.contrib.auth import get_user_model
 
-    from extraction import services
+    from extraction import coding
+    from extraction.kinds import EXTRACTION
     from review.models import Record, Study
     from review.services import ensure_study_for_report
 
@@ -29,7 +30,7 @@ def demo_studies(demo):
             if record.short_citation in ("Williams 2018", "Tiger 2020"):
                 ensure_study_for_report(record=record)
     users = get_user_model().objects.in_bulk(["rita", "raj"], field_name="username")
-    services.assign_unassigned(review=demo, reviewers=[users["rita"], users["raj"]])
+    coding.assign_unassigned(kind=EXTRACTION, review=demo, reviewers=[users["rita"], users["raj"]])
     return demo
 
 
@@ -96,6 +97,7 @@ def test_two_reviewers_disagree_and_a_third_reconciles(
     page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
     page.locator('tr[data-study="Williams 2018"]').get_by_role("link", name="Reconcile").click()
     expect(page.get_by_role("heading", name="Reconcile Williams 2018")).to_be_visible()
+    page.get_by_role("button", name="Start reconciliation").click()
     expect(page.locator(".lead")).to_contain_text("2 disagree")
     dose = page.locator('tr[data-field="ketamine_dose"]')
     expect(dose.locator(".source")).to_have_text("agreed")  # 0.5 and 0.50 are the same number

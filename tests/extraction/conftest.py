@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from extraction import services
+from extraction import coding, versions
 from extraction.definitions import library_template
+from extraction.kinds import EXTRACTION
 from review.models import Record, Study
 from review.services import ensure_study_for_report
 
 
 @pytest.fixture
 def form_version(review, owner):
-    return services.import_definition(
-        review=review, data=library_template("ketamine_depression"), user=owner, publish=True
+    return versions.import_definition(
+        kind=EXTRACTION, review=review, data=library_template("ketamine_depression"), user=owner, publish=True
     )
 
 
@@ -36,7 +37,7 @@ def study(make_study):
 
 @pytest.fixture
 def copies(study, form_version, reviewer, reviewer2):
-    return services.assign_study(study=study, reviewers=[reviewer, reviewer2])
+    return coding.assign_study(kind=EXTRACTION, study=study, reviewers=[reviewer, reviewer2])
 
 
 def field(version, key):
@@ -47,10 +48,10 @@ def fill(copy, user, answers: dict, *, arms=None, outcomes=None):
     """Answer a copy: {key: raw} for study fields, {(key, arm or outcome name): raw} per arm or per outcome,
     {(key, outcome name, arm name): raw} per arm and outcome."""
     if arms is not None:
-        services.set_arms(copy=copy, user=user, names=arms)
+        coding.set_arms(copy=copy, user=user, names=arms)
     if outcomes is not None:
-        services.set_outcomes(copy=copy, user=user, rows=outcomes)
-    data = services.load_copy(copy)
+        coding.set_outcomes(copy=copy, user=user, rows=outcomes)
+    data = coding.load_copy(copy)
     by_key = {f.key: f for f in data.fields}
     entries = {}
     for key, raw in answers.items():
@@ -64,5 +65,5 @@ def fill(copy, user, answers: dict, *, arms=None, outcomes=None):
             outcome = next((o for o in data.outcomes if o.name == where), None)
         else:
             arm = outcome = None
-        entries[services.cell_key(by_key[key].pk, arm and arm.pk, outcome and outcome.pk)] = {"value": raw}
-    return services.save_copy(copy=copy, user=user, entries=entries)
+        entries[coding.cell_key(by_key[key].pk, arm and arm.pk, outcome and outcome.pk)] = {"value": raw}
+    return coding.save_copy(copy=copy, user=user, entries=entries)

@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from extraction import services
+from extraction import coding, reconciliation
 
 from .conftest import fill
 
@@ -20,9 +20,9 @@ def test_simultaneous_saves_of_one_value_cannot_both_win(copies, reviewer, revie
         pytest.skip("needs PostgreSQL row locks")
     fill(copies[0], reviewer, {"design": "Crossover", "country": "USA"})
     fill(copies[1], reviewer2, {"design": "Crossover", "country": "UK"})
-    services.submit_copy(copy=copies[0], user=reviewer)
-    services.submit_copy(copy=copies[1], user=reviewer2)
-    consensus = services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    coding.submit_copy(copy=copies[0], user=reviewer)
+    coding.submit_copy(copy=copies[1], user=reviewer2)
+    consensus = reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
     country = consensus.values.get(field__key="country")
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}
@@ -32,9 +32,11 @@ def test_simultaneous_saves_of_one_value_cannot_both_win(copies, reviewer, revie
 
         try:
             barrier.wait()
-            services.resolve_value(consensus_value=country, user=user, revision=0, source=f"copy:{copy.pk}")
+            reconciliation.resolve_value(
+                consensus_value=country, user=user, revision=0, source=f"copy:{copy.pk}"
+            )
             outcomes[user.username] = "saved"
-        except services.StaleConsensus:
+        except reconciliation.StaleConsensus:
             outcomes[user.username] = "stale"
         finally:
             connections.close_all()

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from extraction import services
+from extraction import versions
 from extraction.definitions import (
     diff_fields,
     export_definition,
@@ -14,6 +14,7 @@ from extraction.definitions import (
     parse_json,
     validate_definition,
 )
+from extraction.kinds import EXTRACTION
 from extraction.models import FormField, FormVersion
 
 KETAMINE = library_template("ketamine_depression")
@@ -88,7 +89,7 @@ def test_an_invalid_import_changes_nothing(review, owner, form_version):
     bad["sections"][0]["fields"][0]["label"] = "Changed"
     bad["sections"][-1]["fields"].append({"key": "Bad Key", "label": "x", "type": "text"})
     with pytest.raises(ValidationError, match="must start with a lower-case letter"):
-        services.import_definition(review=review, data=bad, user=owner)
+        versions.import_definition(kind=EXTRACTION, review=review, data=bad, user=owner)
     after = (
         FormVersion.objects.count(),
         FormField.objects.count(),
@@ -101,7 +102,7 @@ def test_an_invalid_import_changes_nothing(review, owner, form_version):
 def test_export_then_import_gives_the_same_form(review, owner, form_version):
     exported = export_definition(name="Ketamine for depression", fields=form_version.fields.in_order())
     text = json.dumps(exported)
-    draft = services.import_definition(review=review, data=json.loads(text), user=owner)
+    draft = versions.import_definition(kind=EXTRACTION, review=review, data=json.loads(text), user=owner)
     assert draft.number == 2
     assert export_definition(name="Ketamine for depression", fields=draft.fields.in_order()) == exported
     assert diff_fields(list(form_version.fields.in_order()), list(draft.fields.in_order())) == {

@@ -9,7 +9,8 @@ import tablib
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from extraction import exports, services
+from extraction import coding, exports, reconciliation
+from extraction.kinds import EXTRACTION
 from review.exports.jobs import start_export
 from review.exports.tables import xlsx_number
 from review.models import ExportJob
@@ -52,16 +53,16 @@ def reconciled_study(study, copies, reviewer, reviewer2, adjudicator):
         arms=arms,
         outcomes=outcomes,
     )
-    services.submit_copy(copy=copies[0], user=reviewer)
-    services.submit_copy(copy=copies[1], user=reviewer2)
-    consensus = services.start_consensus(study=study, form=copies[0].form, user=adjudicator)
-    services.resolve_value(
+    coding.submit_copy(copy=copies[0], user=reviewer)
+    coding.submit_copy(copy=copies[1], user=reviewer2)
+    consensus = reconciliation.start_consensus(study=study, form=copies[0].form, user=adjudicator)
+    reconciliation.resolve_value(
         consensus_value=consensus.values.get(field__key="country"),
         user=adjudicator,
         revision=0,
         source=f"copy:{copies[0].pk}",
     )
-    services.resolve_value(
+    reconciliation.resolve_value(
         consensus_value=consensus.values.get(field__key="change_mean", arm_name="Ketamine"),
         user=adjudicator,
         revision=0,
@@ -113,7 +114,7 @@ def test_consensus_long_round_trip(review, reconciled, adjudicator, client_for, 
     rows = {(r["field"], r["arm"] or "", r["outcome"] or ""): r for r in loaded.dict}
     expected = {
         (r["field"], r["arm"], r["outcome"]): r
-        for r in exports.consensus_long_table(review=review).as_dicts()
+        for r in exports.consensus_long_table(review=review, kind=EXTRACTION).as_dicts()
     }
     assert set(rows) == set(expected)
     change = rows[("change_mean", "Ketamine", "MADRS")]
@@ -144,13 +145,13 @@ def test_raw_copies_round_trip(review, reconciled, adjudicator, client_for, expo
 
 
 def test_raw_copies_name_the_report_and_page(review, study, copies, reviewer, client_for, exported):
-    design = next(f for f in services.load_copy(copies[0]).fields if f.key == "design")
+    design = next(f for f in coding.load_copy(copies[0]).fields if f.key == "design")
     report = study.reports.get()
-    services.save_copy(
+    coding.save_copy(
         copy=copies[0],
         user=reviewer,
         entries={
-            services.cell_key(design.pk, None, None): {
+            coding.cell_key(design.pk, None, None): {
                 "value": "Parallel",
                 "report": str(report.pk),
                 "page": "4",
@@ -203,7 +204,7 @@ def test_an_export_costs_a_fixed_number_of_queries_whatever_the_number_of_studie
     assert max(counts.values()) <= 20, counts
     for author in ("Tiger, M", "Jelen, L"):
         study = make_study(author, 2020)
-        copies = services.assign_study(study=study, reviewers=[reviewer, reviewer2])
+        copies = coding.assign_study(kind=EXTRACTION, study=study, reviewers=[reviewer, reviewer2])
         reconciled_study(study, copies, reviewer, reviewer2, adjudicator)
     assert {key: queries(*key) for key in counts} == counts
 

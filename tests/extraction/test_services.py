@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from extraction import services
+from extraction import coding, reconciliation, visibility
 from extraction.constants import CopyStatus, Provenance
+from extraction.kinds import EXTRACTION
 from extraction.models import ConsensusValue, Value
 from review import services as review_services
 from review.models import Record, Study
@@ -17,18 +18,18 @@ pytestmark = pytest.mark.django_db
 def submit_both(copies, reviewer, reviewer2, first: dict, second: dict, **lists):
     assert fill(copies[0], reviewer, first, **lists) == {}
     assert fill(copies[1], reviewer2, second, **lists) == {}
-    services.submit_copy(copy=copies[0], user=reviewer)
-    services.submit_copy(copy=copies[1], user=reviewer2)
+    coding.submit_copy(copy=copies[0], user=reviewer)
+    coding.submit_copy(copy=copies[1], user=reviewer2)
 
 
 def test_extractors_need_a_writing_role(study, form_version, viewer, reviewer):
     with pytest.raises(ValidationError, match="viewer cannot extract"):
-        services.assign_study(study=study, reviewers=[reviewer, viewer])
+        coding.assign_study(kind=EXTRACTION, study=study, reviewers=[reviewer, viewer])
 
 
 def test_bad_values_are_refused_at_their_field_and_good_ones_saved(copies, reviewer):
     errors = fill(copies[0], reviewer, {"ketamine_dose": "12", "age_mean": "forty", "country": "USA"})
-    data = services.load_copy(copies[0])
+    data = coding.load_copy(copies[0])
     by_key = {f.key: f for f in data.fields}
     assert errors == {
         (by_key["ketamine_dose"].pk, 0, 0): "12 mg/kg is above the allowed maximum of 10 mg/kg.",
@@ -41,9 +42,9 @@ def test_bad_values_are_refused_at_their_field_and_good_ones_saved(copies, revie
 
 def test_submitting_locks_the_copy(copies, reviewer, reviewer2):
     with pytest.raises(ValidationError, match="Answer the required questions first: Design"):
-        services.submit_copy(copy=copies[0], user=reviewer)
+        coding.submit_copy(copy=copies[0], user=reviewer)
     fill(copies[0], reviewer, {"design": "Crossover"})
-    services.submit_copy(copy=copies[0], user=reviewer)
+    coding.submit_copy(copy=copies[0], user=reviewer)
     copies[0].refresh_from_db()
     assert copies[0].status == CopyStatus.SUBMITTED and copies[0].submitted_at
     with pytest.raises(ValidationError, match="submitted and locked"):
@@ -56,19 +57,19 @@ def test_submitting_locks_the_copy(copies, reviewer, reviewer2):
 def test_blinding_until_every_copy_is_submitted(copies, reviewer, reviewer2, adjudicator, viewer):
     fill(copies[0], reviewer, {"design": "Crossover"})
     fill(copies[1], reviewer2, {"design": "Crossover"})
-    services.submit_copy(copy=copies[0], user=reviewer)
+    coding.submit_copy(copy=copies[0], user=reviewer)
     # Half-submitted: each sees only their own copy; nobody else sees either.
-    assert services.can_see_copy(user=reviewer, copy=copies[0], study_copies=copies)
-    assert not services.can_see_copy(user=reviewer, copy=copies[1], study_copies=copies)
-    assert not services.can_see_copy(user=reviewer2, copy=copies[0], study_copies=copies)
-    assert not services.can_see_copy(user=viewer, copy=copies[0], study_copies=copies)
-    assert not services.can_see_copy(user=adjudicator, copy=copies[0], study_copies=copies)
+    assert visibility.can_see_copy(user=reviewer, copy=copies[0], study_copies=copies)
+    assert not visibility.can_see_copy(user=reviewer, copy=copies[1], study_copies=copies)
+    assert not visibility.can_see_copy(user=reviewer2, copy=copies[0], study_copies=copies)
+    assert not visibility.can_see_copy(user=viewer, copy=copies[0], study_copies=copies)
+    assert not visibility.can_see_copy(user=adjudicator, copy=copies[0], study_copies=copies)
     with pytest.raises(ValidationError, match="once every assigned reviewer has submitted"):
-        services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
-    services.submit_copy(copy=copies[1], user=reviewer2)
-    copies = services.study_copies(study=copies[0].study, form=copies[0].form)
-    assert services.can_see_copy(user=adjudicator, copy=copies[0], study_copies=copies)
-    assert not services.can_see_copy(user=viewer, copy=copies[0], study_copies=copies)
+        reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    coding.submit_copy(copy=copies[1], user=reviewer2)
+    copies = reconciliation.study_copies(study=copies[0].study, form=copies[0].form)
+    assert visibility.can_see_copy(user=adjudicator, copy=copies[0], study_copies=copies)
+    assert not visibility.can_see_copy(user=viewer, copy=copies[0], study_copies=copies)
 
 
 def test_agreeing_values_become_consensus_by_themselves(copies, reviewer, reviewer2, adjudicator):
@@ -97,8 +98,11 @@ def test_agreeing_values_become_consensus_by_themselves(copies, reviewer, review
         arms=arms,
         outcomes=outcomes,
     )
-    consensus = services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
-    assert services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator) == consensus
+    consensus = reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    assert (
+        reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+        == consensus
+    )
     cells = {
         (cv.field.key, cv.arm_name, cv.outcome_name): cv for cv in consensus.values.select_related("field")
     }
@@ -127,7 +131,7 @@ def test_arms_are_matched_by_normalised_name_and_differences_said(copies, review
         {"design": "Parallel", ("n_randomised", "ketamine"): "20"},
         arms=["ketamine ", "Placebo"],
     )
-    comparison = services.build_comparison(study=copies[0].study, form=copies[0].form)
+    comparison = reconciliation.build_comparison(study=copies[0].study, form=copies[0].form)
     rows = {(r.field.key, r.arm_name): r for r in comparison.rows if r.field.key == "n_randomised"}
     assert rows[("n_randomised", "Ketamine")].agree
     assert set(rows) == {
@@ -147,19 +151,21 @@ def test_reconciling_records_where_each_value_came_from(copies, reviewer, review
         {"design": "Crossover", "ketamine_dose": "0.5", "country": "USA"},
         {"design": "Crossover", "ketamine_dose": "0.54", "country": "United States"},
     )
-    consensus = services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    consensus = reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
     dose = consensus.values.get(field__key="ketamine_dose")
     country = consensus.values.get(field__key="country")
-    services.resolve_value(consensus_value=dose, user=adjudicator, revision=0, source=f"copy:{copies[0].pk}")
+    reconciliation.resolve_value(
+        consensus_value=dose, user=adjudicator, revision=0, source=f"copy:{copies[0].pk}"
+    )
     with pytest.raises(ValidationError, match="Say in a note"):
-        services.resolve_value(
+        reconciliation.resolve_value(
             consensus_value=country, user=adjudicator, revision=0, source="entered", raw="US"
         )
     with pytest.raises(ValidationError, match="above the allowed maximum"):
-        services.resolve_value(
+        reconciliation.resolve_value(
             consensus_value=dose, user=adjudicator, revision=1, source="entered", raw="11", note="x"
         )
-    services.resolve_value(
+    reconciliation.resolve_value(
         consensus_value=country,
         user=adjudicator,
         revision=0,
@@ -197,12 +203,14 @@ def test_optimistic_locking_refuses_a_stale_save(copies, reviewer, reviewer2, ad
         {"design": "Crossover", "country": "USA"},
         {"design": "Crossover", "country": "UK"},
     )
-    consensus = services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    consensus = reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
     country = consensus.values.get(field__key="country")
     seen = country.revision
-    services.resolve_value(consensus_value=country, user=owner, revision=seen, source=f"copy:{copies[1].pk}")
-    with pytest.raises(services.StaleConsensus) as caught:
-        services.resolve_value(
+    reconciliation.resolve_value(
+        consensus_value=country, user=owner, revision=seen, source=f"copy:{copies[1].pk}"
+    )
+    with pytest.raises(reconciliation.StaleConsensus) as caught:
+        reconciliation.resolve_value(
             consensus_value=country, user=adjudicator, revision=seen, source=f"copy:{copies[0].pk}"
         )
     assert "owner changed this value while you were editing it" in str(caught.value)
@@ -228,7 +236,7 @@ def test_a_study_with_extraction_work_is_kept_when_emptied(
 ):
     study = make_study()
     other = make_study("Tiger, M", 2020)
-    services.assign_study(study=other, reviewers=[reviewer, reviewer2])
+    coding.assign_study(kind=EXTRACTION, study=other, reviewers=[reviewer, reviewer2])
     review_services.link_report(record=other.reports.get(), study=study)
     assert Study.objects.filter(pk=other.pk).exists()
     assert ConsensusValue.objects.count() == 0

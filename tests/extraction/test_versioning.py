@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from extraction import services
+from extraction import coding, reconciliation, versions
+from extraction.kinds import EXTRACTION
 from extraction.models import FormField, Value
 
 from .conftest import fill
@@ -16,24 +17,24 @@ pytestmark = pytest.mark.django_db
 def test_published_versions_never_change(form_version):
     dose = form_version.fields.get(key="ketamine_dose")
     with pytest.raises(ValidationError, match="is published and cannot change"):
-        services.save_field(version=form_version, data={"label": "Dose"}, field=dose)
+        versions.save_field(version=form_version, data={"label": "Dose"}, field=dose)
     with pytest.raises(ValidationError, match="is published and cannot change"):
-        services.remove_field(field=dose)
+        versions.remove_field(field=dose)
     dose.refresh_from_db()
     assert dose.label == "Ketamine dose"
 
 
 def test_editing_makes_a_new_version_and_values_keep_their_field(form_version, copies, reviewer, owner):
     fill(copies[0], reviewer, {"ketamine_dose": "0.5", "country": "USA"})
-    draft = services.start_draft(form=form_version.form, user=owner)
+    draft = versions.start_draft(form=form_version.form, user=owner)
     assert draft.number == 2 and not draft.is_published
-    assert services.start_draft(form=form_version.form, user=owner) == draft  # one draft at a time
+    assert versions.start_draft(form=form_version.form, user=owner) == draft  # one draft at a time
     new_dose = draft.fields.get(key="ketamine_dose")
-    services.save_field(
+    versions.save_field(
         version=draft, data={"label": "Ketamine dose per kg", "max_value": Decimal(5)}, field=new_dose
     )
-    services.remove_field(field=draft.fields.get(key="country"))
-    services.save_field(
+    versions.remove_field(field=draft.fields.get(key="country"))
+    versions.save_field(
         version=draft,
         data={
             "key": "ketamine_form",
@@ -45,9 +46,9 @@ def test_editing_makes_a_new_version_and_values_keep_their_field(form_version, c
             "position": 99,
         },
     )
-    services.publish_version(version=draft, user=owner)
+    versions.publish_version(version=draft, user=owner)
 
-    changes = services.version_changes(draft)
+    changes = versions.version_changes(draft)
     assert [f.key for f in changes["added"]] == ["ketamine_form"]
     assert [f.key for f in changes["removed"]] == ["country"]
     [changed] = changes["changed"]
@@ -65,14 +66,14 @@ def test_editing_makes_a_new_version_and_values_keep_their_field(form_version, c
 
 
 def test_an_invalid_field_edit_is_refused_and_nothing_changes(form_version, owner):
-    draft = services.start_draft(form=form_version.form, user=owner)
+    draft = versions.start_draft(form=form_version.form, user=owner)
     design = draft.fields.get(key="design")
     with pytest.raises(ValidationError, match="a choice field needs"):
-        services.save_field(version=draft, data={"choices": []}, field=design)
+        versions.save_field(version=draft, data={"choices": []}, field=design)
     design.refresh_from_db()
     assert design.choices == ["Parallel", "Crossover"]
     with pytest.raises(ValidationError, match="is used twice"):
-        services.save_field(
+        versions.save_field(
             version=draft, data={"key": "design", "label": "Again", "section": "Design", "field_type": "text"}
         )
 
@@ -80,26 +81,28 @@ def test_an_invalid_field_edit_is_refused_and_nothing_changes(form_version, owne
 def test_new_assignments_use_the_latest_published_version(
     form_version, owner, make_study, reviewer, reviewer2
 ):
-    draft = services.start_draft(form=form_version.form, user=owner)
-    services.publish_version(version=draft, user=owner)
-    copies = services.assign_study(study=make_study("Tiger, M", 2020), reviewers=[reviewer, reviewer2])
+    draft = versions.start_draft(form=form_version.form, user=owner)
+    versions.publish_version(version=draft, user=owner)
+    copies = coding.assign_study(
+        kind=EXTRACTION, study=make_study("Tiger, M", 2020), reviewers=[reviewer, reviewer2]
+    )
     assert {c.version.number for c in copies} == {2}
 
 
 def test_copies_on_different_versions_compare_by_field_key(
     form_version, owner, study, reviewer, reviewer2, client_for, review
 ):
-    [first] = services.assign_study(study=study, reviewers=[reviewer])
-    draft = services.start_draft(form=form_version.form, user=owner)
-    services.save_field(
+    [first] = coding.assign_study(kind=EXTRACTION, study=study, reviewers=[reviewer])
+    draft = versions.start_draft(form=form_version.form, user=owner)
+    versions.save_field(
         version=draft, data={"label": "Dose of ketamine"}, field=draft.fields.get(key="ketamine_dose")
     )
-    services.publish_version(version=draft, user=owner)
-    [second] = services.assign_study(study=study, reviewers=[reviewer2])
+    versions.publish_version(version=draft, user=owner)
+    [second] = coding.assign_study(kind=EXTRACTION, study=study, reviewers=[reviewer2])
     assert (first.version.number, second.version.number) == (1, 2)
     fill(first, reviewer, {"design": "Crossover", "ketamine_dose": "0.5"})
     fill(second, reviewer2, {"design": "Crossover", "ketamine_dose": "0.50"})
-    comparison = services.build_comparison(study=study, form=form_version.form)
+    comparison = reconciliation.build_comparison(study=study, form=form_version.form)
     assert comparison.version == draft
     dose = next(r for r in comparison.rows if r.field.key == "ketamine_dose")
     assert dose.agree and dose.field.label == "Dose of ketamine"

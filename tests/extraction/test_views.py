@@ -6,9 +6,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from extraction import services
+from extraction import coding, reconciliation, versions
 from extraction.constants import Provenance
 from extraction.definitions import library_template
+from extraction.kinds import EXTRACTION
 from extraction.models import ConsensusValue, FormVersion, Value
 
 from .conftest import fill
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(name, review, *args):
-    return reverse(f"extraction:{name}", args=[review.slug, *args])
+    return reverse(f"extraction:{name}", args=[review.slug, EXTRACTION, *args])
 
 
 def cell(copy, key) -> str:
@@ -28,8 +29,8 @@ def cell(copy, key) -> str:
 def submitted_pair(copies, reviewer, reviewer2):
     fill(copies[0], reviewer, {"design": "Crossover", "ketamine_dose": "0.5", "country": "USA"})
     fill(copies[1], reviewer2, {"design": "Crossover", "ketamine_dose": "0.50", "country": "UK"})
-    services.submit_copy(copy=copies[0], user=reviewer)
-    services.submit_copy(copy=copies[1], user=reviewer2)
+    coding.submit_copy(copy=copies[0], user=reviewer)
+    coding.submit_copy(copy=copies[1], user=reviewer2)
 
 
 def test_reviewer_fills_saves_and_sees_errors_at_the_field(review, copies, reviewer, client_for):
@@ -100,7 +101,7 @@ def test_reconcile_page_and_htmx_save(
 ):
     submitted_pair(copies, reviewer, reviewer2)
     client = client_for(adjudicator)
-    client.get(url("reconcile", review, copies[0].study.pk))  # starts the consensus
+    client.post(url("consensus_start", review, copies[0].study.pk))
     with django_assert_max_num_queries(17):
         page = client.get(url("reconcile", review, copies[0].study.pk))
     html = page.content.decode()
@@ -135,7 +136,7 @@ def test_viewers_read_the_consensus_only_once_it_exists(
     submitted_pair(copies, reviewer, reviewer2)
     assert client_for(viewer).get(url("reconcile", review, study.pk)).status_code == 403
     assert client_for(viewer).get(url("copy", review, copies[0].pk)).status_code == 404
-    services.start_consensus(study=study, form=copies[0].form, user=adjudicator)
+    reconciliation.start_consensus(study=study, form=copies[0].form, user=adjudicator)
     page = client_for(viewer).get(url("consensus", review, study.pk))
     assert page.status_code == 200 and "Crossover" in page.content.decode()
     raw = exported(client_for(viewer), review, "extraction.raw-copies", "xlsx")
@@ -153,13 +154,17 @@ def test_study_list_queries_do_not_grow(
     django_assert_max_num_queries,
 ):
     for i in range(3):
-        services.assign_study(study=make_study(f"Author{i}, A", 2000 + i), reviewers=[reviewer, reviewer2])
+        coding.assign_study(
+            kind=EXTRACTION, study=make_study(f"Author{i}, A", 2000 + i), reviewers=[reviewer, reviewer2]
+        )
     client = client_for(reviewer)
     client.get(url("studies", review))
     with django_assert_max_num_queries(12) as few:
         client.get(url("studies", review))
     for i in range(3, 9):
-        services.assign_study(study=make_study(f"Author{i}, A", 2000 + i), reviewers=[reviewer, reviewer2])
+        coding.assign_study(
+            kind=EXTRACTION, study=make_study(f"Author{i}, A", 2000 + i), reviewers=[reviewer, reviewer2]
+        )
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url("studies", review))
     assert response.content.decode().count("Extract</a>") == 9
@@ -198,8 +203,8 @@ def test_form_builder_import_publish_and_export(review, owner, reviewer, client_
 
 
 def test_form_page_shows_what_changed(review, owner, form_version, client_for):
-    draft = services.start_draft(form=form_version.form, user=owner)
-    services.remove_field(field=draft.fields.get(key="country"))
+    draft = versions.start_draft(form=form_version.form, user=owner)
+    versions.remove_field(field=draft.fields.get(key="country"))
     html = client_for(owner).get(url("form", review)).content.decode()
     assert "Changes since version 1" in html and "Removed “Country” (country)" in html
 
@@ -208,11 +213,11 @@ def test_copy_page_queries_do_not_grow_with_arms_and_answers(
     review, copies, reviewer, client_for, django_assert_max_num_queries
 ):
     client = client_for(reviewer)
-    services.set_arms(copy=copies[0], user=reviewer, names=["Ketamine", "Saline"])
+    coding.set_arms(copy=copies[0], user=reviewer, names=["Ketamine", "Saline"])
     with django_assert_max_num_queries(12) as few:
         client.get(url("copy", review, copies[0].pk))
-    services.set_arms(copy=copies[0], user=reviewer, names=["Ketamine", "Saline", "Midazolam", "Placebo"])
-    services.set_outcomes(copy=copies[0], user=reviewer, rows=[("MADRS", "24 h", ""), ("HDRS", "24 h", "")])
+    coding.set_arms(copy=copies[0], user=reviewer, names=["Ketamine", "Saline", "Midazolam", "Placebo"])
+    coding.set_outcomes(copy=copies[0], user=reviewer, rows=[("MADRS", "24 h", ""), ("HDRS", "24 h", "")])
     fill(
         copies[0],
         reviewer,
@@ -282,9 +287,9 @@ def test_exports_keep_formulas_as_text(
 ):
     fill(copies[0], reviewer, {"design": "Parallel", "country": "=HYPERLINK(1)"})
     fill(copies[1], reviewer2, {"design": "Parallel", "country": "=hyperlink(1)"})
-    services.submit_copy(copy=copies[0], user=reviewer)
-    services.submit_copy(copy=copies[1], user=reviewer2)
-    services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    coding.submit_copy(copy=copies[0], user=reviewer)
+    coding.submit_copy(copy=copies[1], user=reviewer2)
+    reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
     client = client_for(adjudicator)
     content = exported(client, review, "extraction.consensus-wide", "xlsx").data
     from openpyxl import load_workbook
@@ -325,9 +330,9 @@ def test_consensus_and_form_pages_have_fixed_query_counts(
     review, copies, reviewer, reviewer2, adjudicator, viewer, owner, client_for, django_assert_max_num_queries
 ):
     submitted_pair(copies, reviewer, reviewer2)
-    consensus = services.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
+    consensus = reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
     for cv in consensus.values.filter(provenance=Provenance.PENDING):
-        services.resolve_value(
+        reconciliation.resolve_value(
             consensus_value=cv, user=adjudicator, revision=cv.revision, source=f"copy:{copies[0].pk}"
         )
     viewer_client, owner_client = client_for(viewer), client_for(owner)

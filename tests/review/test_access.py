@@ -46,7 +46,12 @@ def object_ids(review, owner):
         review=review, search=search, title="A trial", authors=["Doe, J"], year=2020
     )
     membership = Membership.objects.get(review=review, user=owner)
-    return {"record_id": record.pk, "membership_id": membership.pk, "search_id": search.pk}
+    return {
+        "record_id": record.pk,
+        "membership_id": membership.pk,
+        "search_id": search.pk,
+        "kind": "extraction",
+    }
 
 
 def test_the_walk_finds_the_review_urls():

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from extraction import services
+from extraction import coding, versions
 from extraction.definitions import library_template
+from extraction.kinds import EXTRACTION
 from review import services as review_services
 from review.constants import JobStatus
 from review.exports import Table
@@ -24,12 +25,12 @@ def immediate_tasks(settings):
 
 @pytest.fixture
 def copies(review, owner, reviewer, reviewer2):
-    services.import_definition(
-        review=review, data=library_template("ketamine_depression"), user=owner, publish=True
+    versions.import_definition(
+        kind=EXTRACTION, review=review, data=library_template("ketamine_depression"), user=owner, publish=True
     )
     record = Record.objects.create(review=review, title="A trial", authors=["Williams, N"], year=2018)
     study = review_services.ensure_study_for_report(record=record)
-    return services.assign_study(study=study, reviewers=[reviewer, reviewer2])
+    return coding.assign_study(kind=EXTRACTION, study=study, reviewers=[reviewer, reviewer2])
 
 
 def ask(client, review, kind: str, file_format: str):
@@ -79,7 +80,7 @@ def test_an_export_is_queued_run_in_the_background_and_downloaded(
     assert "Sweden" in b"".join(file.streaming_content).decode()
 
     # The page it was asked from lists it, with its file.
-    studies = client.get(reverse("extraction:studies", args=[review.slug])).content.decode()
+    studies = client.get(reverse("extraction:studies", args=[review.slug, EXTRACTION])).content.decode()
     assert "Your recent exports" in studies and "ketamine-raw-copies.csv" in studies
     assert (
         "ketamine-raw-copies.csv"
@@ -107,7 +108,7 @@ def test_progress_is_reported_while_the_job_runs(
     client = client_for(reviewer)
     seen = []
 
-    def slow_table(*, review, user, progress):
+    def slow_table(*, review, user, kind, progress):
         progress("Halfway there", 50)
         job = ExportJob.objects.get()
         seen.append((job.status, job.progress, job_page(client, review, job, htmx=True).content.decode()))
@@ -239,7 +240,7 @@ def test_raw_copies_are_blinded_in_the_file_as_the_requester_is_when_the_job_run
     review, copies, reviewer, reviewer2, adjudicator, client_for, export_media
 ):
     fill(copies[0], reviewer, {"design": "Parallel", "country": "Sweden"})
-    services.submit_copy(copy=copies[0], user=reviewer)
+    coding.submit_copy(copy=copies[0], user=reviewer)
     fill(copies[1], reviewer2, {"design": "Parallel", "country": "Norway"})
 
     def raw_export(user) -> str:
@@ -258,7 +259,7 @@ def test_raw_copies_are_blinded_in_the_file_as_the_requester_is_when_the_job_run
     client = client_for(adjudicator)
     ask(client, review, "extraction.raw-copies", "csv")
     job = ExportJob.objects.latest("id")
-    services.submit_copy(copy=copies[1], user=reviewer2)
+    coding.submit_copy(copy=copies[1], user=reviewer2)
     ExportJob.run(job.pk)
     text = b"".join(download(client, review, job).streaming_content).decode()
     assert "Sweden" in text and "Norway" in text

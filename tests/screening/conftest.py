@@ -36,3 +36,18 @@ def vote(review):
         )
 
     return cast
+
+
+@pytest.fixture
+def settle(review, adjudicator):
+    """The adjudicator settles a record's conflict at a stage."""
+    from screening import services
+    from screening.models import RecordStage
+
+    def do(record, decision: str = "exclude", stage: str = "title_abstract", note: str = "Not ketamine"):
+        outcome = RecordStage.objects.get(record=record, stage=stage)
+        return services.resolve_conflict(
+            review=review, outcome=outcome, user=adjudicator, decision=decision, note=note
+        )
+
+    return do

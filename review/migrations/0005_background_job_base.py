@@ -22,7 +22,7 @@ def error_to_errors(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0003_export_jobs'),
+        ('review', '0004_coders_per_study_move_to_forms'),
     ]
 
     operations = [
