@@ -206,7 +206,7 @@ NOT_WORK = {
 
 
 def work_of(user) -> list[str]:
-    """What bears the user's name as its author ("votes", "record stages", "log entries"…), one entry per
+    """What bears the user's name as its author ("votes", "screening decisions", "log entries"…), one entry per
     kind: every model that points to users, history tables included, except the links in NOT_WORK. A new
     model is covered without being listed here."""
     kinds: list[str] = []

@@ -23,9 +23,9 @@ from django.db import connection
 from django.db.models import Count, F, Q, Subquery
 
 from review.models import Review
-from screening.constants import OutcomeStatus, Verdict
-from screening.managers import votes_open_to
-from screening.models import RecordStage, Vote
+from screening.constants import DecisionStatus, Verdict
+from screening.models import ScreeningDecision, Vote
+from screening.visibility import Sight
 
 # Two-sided 95%, the normal quantile statsmodels' cohens_kappa uses.
 Z_95 = 1.959963984540054
@@ -87,11 +87,11 @@ EVERY_VOTE = Scope(
 
 
 def scope_for(user, review: Review) -> Scope:
-    """The records whose every vote the user may see (the blinding rule of `votes_open_to`)."""
+    """The records whose every vote the user may see (the blinding rule of screening.visibility)."""
     adjudicates = user.has_perm("review.adjudicate", review)
     if adjudicates and review.reviewers_resolve_conflicts:
         return EVERY_VOTE
-    votes = votes_open_to(user, review, outcome="outcome__")
+    votes = Sight.of(user, review).decisions_open("decision")
     if adjudicates:
         return Scope(
             key=f"adjudicator-{user.pk}",
@@ -213,7 +213,7 @@ def _votes(review: Review, stage: str, scope: Scope):
     return (
         Vote.objects.for_review(review)
         .filter(stage=stage)
-        .exclude(outcome__status=OutcomeStatus.PENDING)
+        .exclude(decision__status=DecisionStatus.PENDING)
         .filter(scope.votes)
         .order_by()
     )
@@ -224,14 +224,14 @@ def _pair_counts(review: Review, stage: str, scope: Scope) -> list[tuple]:
     each record's votes joined to the other votes on it, grouped."""
     columns = (
         "reviewer__username",
-        "outcome__votes__reviewer__username",
+        "decision__votes__reviewer__username",
         "verdict",
-        "outcome__votes__verdict",
-        "outcome__votes_count",
+        "decision__votes__verdict",
+        "decision__votes_count",
     )
     return list(
         _votes(review, stage, scope)
-        .filter(outcome__votes__reviewer_id__gt=F("reviewer_id"))
+        .filter(decision__votes__reviewer_id__gt=F("reviewer_id"))
         .values(*columns)
         .annotate(records=Count("pk"))
         .values_list(*columns, "records")
@@ -244,8 +244,8 @@ def _record_mixes(review: Review, stage: str, scope: Scope) -> list[tuple[int, .
     counts are grouped again in the database, so no row per record reaches Python."""
     per_record = (
         _votes(review, stage, scope)
-        .filter(outcome__votes_count__gte=3)
-        .values("outcome_id")
+        .filter(decision__votes_count__gte=3)
+        .values("decision_id")
         .annotate(**{f"n_{v}": Count("pk", filter=Q(verdict=v)) for v in Verdict.values})
     )
     sql, params = per_record.query.sql_with_params()
@@ -259,10 +259,10 @@ def _record_mixes(review: Review, stage: str, scope: Scope) -> list[tuple[int, .
 
 
 def _changes_stamp(review: Review) -> str:
-    """Every change to votes and outcomes (a vote, an undo, a decision) leaves a history row: the newest of
+    """Every change to votes and decisions (a vote, an undo, a decision) leaves a history row: the newest of
     each names the state the figures were computed on. One query, read from the history's indexes."""
     newest = {}
-    for name, model in (("outcome", RecordStage.history.model), ("vote", Vote.history.model)):
+    for name, model in (("decision", ScreeningDecision.history.model), ("vote", Vote.history.model)):
         rows = model.objects.order_by("-history_id")
         newest[f"{name}_id"] = Subquery(rows.values("history_id")[:1])
         newest[f"{name}_at"] = Subquery(rows.values("history_date")[:1])

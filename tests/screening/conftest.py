@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from review.models import Record
+from screening import services
 
 
 @pytest.fixture
@@ -28,8 +29,6 @@ def make_records(review):
 
 @pytest.fixture
 def vote(review):
-    from screening import services
-
     def cast(record, user, verdict, stage="title_abstract", **kwargs):
         return services.cast_vote(
             review=review, record=record, stage=stage, reviewer=user, verdict=verdict, **kwargs
@@ -42,12 +41,12 @@ def vote(review):
 def settle(review, adjudicator):
     """The adjudicator settles a record's conflict at a stage."""
     from screening import services
-    from screening.models import RecordStage
+    from screening.models import ScreeningDecision
 
     def do(record, decision: str = "exclude", stage: str = "title_abstract", note: str = "Not ketamine"):
-        outcome = RecordStage.objects.get(record=record, stage=stage)
+        outcome = ScreeningDecision.objects.get(record=record, stage=stage)
         return services.resolve_conflict(
-            review=review, outcome=outcome, user=adjudicator, decision=decision, note=note
+            review=review, decision=outcome, user=adjudicator, verdict=decision, note=note
         )
 
     return do

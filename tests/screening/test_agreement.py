@@ -20,7 +20,7 @@ from screening.agreement import (
     krippendorff_alpha,
     stage_agreement,
 )
-from screening.models import RecordStage
+from screening.models import ScreeningDecision
 
 CATEGORIES = ["include", "exclude", "maybe"]
 
@@ -75,9 +75,9 @@ def test_stage_agreement_on_random_votes(
             services.cast_vote(
                 review=review, record=record, stage="title_abstract", reviewer=user, verdict=verdict
             )
-    for o in RecordStage.objects.filter(review=review, status="conflict"):
+    for o in ScreeningDecision.objects.filter(review=review, status="conflict"):
         services.resolve_conflict(
-            review=review, outcome=o, user=adjudicator, decision="exclude", note="settled"
+            review=review, decision=o, user=adjudicator, verdict="exclude", note="settled"
         )
     mapped = [
         [("include" if v == "maybe" and maybe_counts_as_include else v) for v in row] for row in ratings
@@ -223,11 +223,11 @@ def test_agreement_json_equals_the_reference_libraries(
             )
         if len(who) == votes_per_record:
             rated.append({u: mapped(v, maybe_counts_as_include) for u, v in verdicts.items()})
-    conflicts = list(RecordStage.objects.filter(review=review, status="conflict"))
+    conflicts = list(ScreeningDecision.objects.filter(review=review, status="conflict"))
     assert len(conflicts) > 10
     for outcome in conflicts[:5]:
         services.resolve_conflict(
-            review=review, outcome=outcome, user=adjudicator, decision="exclude", note="x"
+            review=review, decision=outcome, user=adjudicator, verdict="exclude", note="x"
         )
 
     data = agreement_json(review)

@@ -11,7 +11,7 @@ import xlsxwriter
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from screening.models import RecordStage, Vote
+from screening.models import ScreeningDecision, Vote
 from screening.resources import import_votes
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ HEADER = "record,reviewer,stage,verdict,reason,note,time\n"
 def refused(review, by, data: bytes, file_name: str = "votes.csv") -> str:
     with pytest.raises(ValidationError) as caught:
         import_votes(review=review, data=data, file_name=file_name, by=by)
-    assert not Vote.objects.exists() and not RecordStage.objects.exists()
+    assert not Vote.objects.exists() and not ScreeningDecision.objects.exists()
     return caught.value.messages[0]
 
 
@@ -37,7 +37,7 @@ def test_the_history_names_the_reviewer_and_who_imported(review, owner, reviewer
     (created,) = vote.history.all()
     assert created.history_user == owner
     assert created.history_change_reason == "Imported from “votes.csv” by owner"
-    outcome = RecordStage.objects.get(record=a)
+    outcome = ScreeningDecision.objects.get(record=a)
     assert {h.history_user for h in outcome.history.all()} == {owner}
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from screening.models import RecordStage, Vote
+from screening.models import ScreeningDecision, Vote
 from screening.resources import import_votes
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_import_csv_by_doi_pmid_and_id(review, owner, reviewer, reviewer2, make_
         "looks right",
         "2025-01-02T03:04:05+00:00",
     )
-    assert RecordStage.objects.get(record=a, stage="title_abstract").status == "included"
+    assert ScreeningDecision.objects.get(record=a, stage="title_abstract").status == "included"
     assert Vote.objects.get(record=a, stage="full_text").reason.label == "Wrong population"
 
 
@@ -66,7 +66,7 @@ def test_a_bad_row_is_named_and_nothing_is_imported(
         import_votes(review=review, data=data.encode(), file_name="votes.csv", by=owner)
     assert message in caught.value.messages[0] and "Nothing was imported" in caught.value.messages[0]
     assert "“votes.csv”" in caught.value.messages[0]
-    assert not Vote.objects.exists() and not RecordStage.objects.exists()
+    assert not Vote.objects.exists() and not ScreeningDecision.objects.exists()
 
 
 def test_missing_columns_and_wrong_format(review, owner, make_records):
@@ -97,7 +97,7 @@ def test_xlsx_round_trip_through_the_export(
 
     Record.objects.bulk_create([Record(review=other, title=r.title, doi=r.doi) for r in records])
     assert import_votes(review=other, data=xlsx, file_name="votes.xlsx", by=owner) == 6
-    assert RecordStage.objects.filter(review=other, status="included").count() == 3
+    assert ScreeningDecision.objects.filter(review=other, status="included").count() == 3
 
 
 def test_import_votes_command(review, reviewer, make_records, tmp_path):
