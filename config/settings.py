@@ -193,6 +193,10 @@ TASKS = {
         "QUEUES": [],
     }
 }
+# A running background job's worker beats this often; a job with no beat for JOB_STALE_AFTER_SECONDS lost
+# its worker and is failed by the sweep that `manage.py worker` runs (review/jobs.py).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15, minimum=1)
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 120, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
 # Dates and times are written one way everywhere (config/formats/en_GB/formats.py): with localisation on,

@@ -1,7 +1,7 @@
-"""Votes in and out as tables (CSV, XLSX), so a team can bring a review over from another tool. Export goes
-through django-import-export and is blinded like every page. Import streams the file (a row limit stops a
-huge one early) and goes through `services.cast_vote` row by row inside one transaction: one bad row and
-nothing is imported."""
+"""Votes in from a table (CSV, XLSX), so a team can bring a review over from another tool; they go out
+through the votes export (exports.py), whose file this reads back. Import streams the file (a row limit
+stops a huge one early) and goes through `services.cast_vote` row by row inside one transaction: one bad
+row and nothing is imported."""
 
 from __future__ import annotations
 
@@ -21,38 +21,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from import_export import fields, resources
 
 from review.constants import Stage
 from review.models import Record, Review
 from screening import services
 from screening.constants import MAX_VOTE_ROWS
-from screening.models import Vote
 
 COLUMNS = ("record", "reviewer", "stage", "verdict", "reason", "note", "time")
-
-
-class VoteResource(resources.ModelResource):
-    record = fields.Field(column_name="record")
-    record_id = fields.Field(attribute="record_id", column_name="record_id")
-    title = fields.Field(attribute="record__title", column_name="title")
-    reviewer = fields.Field(attribute="reviewer__username", column_name="reviewer")
-    stage = fields.Field(attribute="stage", column_name="stage")
-    verdict = fields.Field(attribute="verdict", column_name="verdict")
-    reason = fields.Field(attribute="reason__label", column_name="reason")
-    note = fields.Field(attribute="note", column_name="note")
-    time = fields.Field(column_name="time")
-
-    class Meta:
-        model = Vote
-        fields = ("record", "reviewer", "stage", "verdict", "reason", "note", "time", "record_id", "title")
-        export_order = fields
-
-    def dehydrate_record(self, vote: Vote) -> str:
-        return vote.record.doi or vote.record.pmid or str(vote.record_id)
-
-    def dehydrate_time(self, vote: Vote) -> str:
-        return vote.created_at.isoformat()
 
 
 def _csv_rows(source: BinaryIO, file_name: str) -> Iterator[tuple]:

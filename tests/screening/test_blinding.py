@@ -194,7 +194,6 @@ def test_a_votes_export_is_computed_when_it_runs_and_is_its_requesters_alone(
 ):
     """Asked for while the record is blinded and run after it is resolved, the file holds what the
     requester may see when it is made; nobody else can open or download it."""
-    from review.exports.jobs import run_job
     from review.models import ExportJob
 
     record, _ = setting
@@ -202,7 +201,7 @@ def test_a_votes_export_is_computed_when_it_runs_and_is_its_requesters_alone(
     client.post(reverse("review:exports", args=[review.slug]), {"kind": "screening.votes", "format": "csv"})
     job = ExportJob.objects.get()
     vote(record, reviewer2, "include")  # agreed: resolved, so everybody's votes may be seen
-    run_job(job_id=job.pk)
+    ExportJob.run(job.pk)
     download = client.get(reverse("review:export_download", args=[review.slug, job.pk]))
     assert SECRET in b"".join(download.streaming_content).decode()
     for user in (reviewer, adjudicator):
@@ -217,12 +216,13 @@ def test_export_costs_a_fixed_number_of_queries(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from review.exports.jobs import run_job, start_export
+    from review.exports.jobs import start_export
+    from review.models import ExportJob
 
     def queries(file_format: str) -> int:
         job = start_export(review=review, user=reviewer2, kind="screening.votes", file_format=file_format)
         with CaptureQueriesContext(connection) as context:
-            assert run_job(job_id=job.pk)["status"] == "done"
+            assert ExportJob.run(job.pk)["status"] == "done"
         return len(context.captured_queries)
 
     for r in make_records(3):
