@@ -65,3 +65,9 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", "Exporting"
     DONE = "done", "Ready"
     FAILED = "failed", "Failed"
+
+
+class RemovalKind(models.TextChoices):
+    # PRISMA 2020's two boxes for records removed before screening, besides duplicates.
+    AUTOMATION = "automation", "Marked ineligible by automation tools"
+    OTHER = "other", "Removed for other reasons"

@@ -60,3 +60,16 @@ rules.add_perm("review.manage_studies", is_owner | is_reviewer | is_adjudicator)
 rules.add_perm("review.screen", is_reviewer)
 rules.add_perm("review.adjudicate", is_adjudicator | is_owner)
 rules.add_perm("review.write", can_write)
+
+
+@rules.predicate
+def reviewers_resolve_conflicts(user, review: Review) -> bool:
+    return review.reviewers_resolve_conflicts
+
+
+# Record curation: owners remove records before screening (PRISMA counts them); reviewers and owners label.
+rules.add_perm("review.remove_records", is_owner)
+rules.add_perm("review.label_records", is_owner | is_reviewer)
+# Whether someone may tell an open conflict from a record still waiting for votes: a reviewer who may not
+# settle conflicts would learn from it that the other reviewer disagreed.
+rules.add_perm("review.see_conflicts", is_adjudicator | is_owner | reviewers_resolve_conflicts | ~is_reviewer)
