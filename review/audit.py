@@ -73,6 +73,11 @@ def _record_entries(record: Record) -> list[HistoryEntry]:
             entries += [
                 HistoryEntry(row.history_date, who, text) for text in _describe_change(row, previous, studies)
             ]
+        else:
+            # The first change of a record imported in bulk: there is no earlier row to compare with, but
+            # the code that changed it says what it did ("merged into #12").
+            reason = row.history_change_reason or "changed"
+            entries.append(HistoryEntry(row.history_date, who, reason[:1].upper() + reason[1:]))
         previous = row
     if not any(row.history_type == "+" for row in rows) and record.search_id:
         # Imports write records in bulk, without history rows: the search is their creation record.
