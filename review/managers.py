@@ -45,8 +45,8 @@ class RecordQuerySet(models.QuerySet):
         """Records an owner removed before screening (and has not restored), of one kind if given."""
         return self.filter(_removed_now(kind))
 
-    def not_removed(self) -> RecordQuerySet:
-        return self.exclude(_removed_now())
+    def not_removed(self, within: Q | None = None) -> RecordQuerySet:
+        return self.exclude(_removed_now(within=within))
 
     def labelled(self, label) -> RecordQuerySet:
         """Records that carry the label now."""
@@ -64,15 +64,17 @@ class RecordQuerySet(models.QuerySet):
             Exists(pending.filter(record=OuterRef("pk"))) | Exists(pending.filter(original=OuterRef("pk")))
         )
 
-    def screenable(self) -> RecordQuerySet:
-        """The records to screen: unique, and not removed before screening."""
-        return self.unique().not_removed()
+    def screenable(self, within: Q | None = None) -> RecordQuerySet:
+        """The records to screen: unique, and not removed before screening. `within`, a condition on
+        `record_id` such as the screening queue's id range, is repeated inside the removal subquery: without
+        it PostgreSQL's merge anti-join reads every removal below the range first."""
+        return self.unique().not_removed(within=within)
 
 
-def _removed_now(kind: str = "") -> Exists:
+def _removed_now(kind: str = "", within: Q | None = None) -> Exists:
     from review.models import RecordRemoval
 
-    removals = RecordRemoval.objects.filter(record=OuterRef("pk"), restored_at__isnull=True)
+    removals = RecordRemoval.objects.filter(within or Q(), record=OuterRef("pk"), restored_at__isnull=True)
     return Exists(removals.filter(kind=kind) if kind else removals)
 
 

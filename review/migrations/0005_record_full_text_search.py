@@ -1,10 +1,16 @@
 """Full-text search over records' title, abstract and authors, kept by the database itself, so that every
 way records are written (the importer's bulk INSERTs or COPY, the ORM, the admin) keeps it in step.
 
-PostgreSQL: a GIN index on the tsvector expression that review.records.SearchDocument spells the same way
-("ketamine" is answered from the index, not by reading every abstract). SQLite: an FTS5 table with
-external content, filled and kept in step by triggers. Other databases get neither; the record list then
-falls back to searching titles with LIKE (review.records.search_records).
+PostgreSQL: a stored generated tsvector column, `search_document`, with a GIN index. The column is not a
+model field (the ORM never reads or writes it; review.records.SearchDocument names it in searches). It is
+stored rather than left to an index on the expression because the planner, for a common word, walks the
+list's sort index and tests each row: with an expression index that test recomputes to_tsvector over the
+whole abstract (about 0.25 ms a row; 2.8 s to count 10,000 matches at 100,000 records), with the column it
+reads the stored vector. A migration that changes the type of title, abstract or authors must drop the
+column first and add it again (PostgreSQL refuses to alter a column a generated column reads).
+
+SQLite: an FTS5 table with external content, filled and kept in step by triggers. Other databases get
+neither; the record list then falls back to searching titles with LIKE (review.records.search_records).
 
 If a later migration makes Django rebuild review_record on SQLite (it copies the table to change a
 column), the triggers go with the old table: recreate them in that migration.
@@ -13,15 +19,20 @@ tests/review/test_record_search.py fails if they are missing."""
 from django.db import migrations
 
 POSTGRESQL_CREATE = [
-    # Searches the whole document of a record: title and abstract as text, authors as the JSON list's strings.
+    # Title and abstract as text, authors as the JSON list's strings, English stems.
     """
-    CREATE INDEX record_full_text_idx ON review_record USING gin (
-        (to_tsvector('english'::regconfig, title || ' ' || abstract)
-         || jsonb_to_tsvector('english'::regconfig, authors, '["string"]'))
-    )
-    """
+    ALTER TABLE review_record ADD COLUMN search_document tsvector GENERATED ALWAYS AS (
+        to_tsvector('english'::regconfig, title || ' ' || abstract)
+        || jsonb_to_tsvector('english'::regconfig, authors, '["string"]')
+    ) STORED
+    """,
+    # The record list's search: "records whose document matches these words".
+    "CREATE INDEX record_full_text_idx ON review_record USING gin (search_document)",
 ]
-POSTGRESQL_DROP = ["DROP INDEX IF EXISTS record_full_text_idx"]
+POSTGRESQL_DROP = [
+    "DROP INDEX IF EXISTS record_full_text_idx",
+    "ALTER TABLE review_record DROP COLUMN IF EXISTS search_document",
+]
 
 _FTS_ROW = "(rowid, title, abstract, authors) VALUES (new.id, new.title, new.abstract, new.authors)"
 _FTS_DELETE = (
