@@ -181,7 +181,7 @@ class RecordListForm(_ProblemsMixin, forms.Form):
     """The record list's search, filters and sort, read from the query string. Other apps' filters (the
     screening status at each stage) come as review.records.RecordFilter objects."""
 
-    q = forms.CharField(label="Search", required=False, max_length=500)
+    q = forms.CharField(label="Search", required=False, max_length=500, widget=forms.SearchInput)
     source = _SearchChoiceField(queryset=Search.objects.none(), required=False, empty_label="All sources")
     show = forms.ChoiceField(label="Duplicates", choices=DUPLICATE_FILTERS, required=False)
     removal = forms.ChoiceField(label="Removal", choices=REMOVAL_FILTERS, required=False)
