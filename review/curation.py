@@ -103,13 +103,18 @@ def restore_records(*, review: Review, record_ids: Iterable[int], user) -> list[
     removals = list(
         RecordRemoval.objects.for_review(review).active().filter(record_id__in=ids).order_by("id")
     )
+    return _close(removals, RecordRemoval, "restored", user=user)
+
+
+def _close(rows: list, model, stamp: str, *, user) -> list[int]:
+    """Stamp the rows `<stamp>_by` and `<stamp>_at` (restored, taken off) and write their history rows, in
+    bulk. The rows stay. Returns their record ids."""
     now = timezone.now()
-    for removal in removals:
-        removal.restored_by, removal.restored_at = user, now
-    bulk_update_with_history(
-        removals, RecordRemoval, ["restored_by", "restored_at"], default_user=user, default_date=now
-    )
-    return [r.record_id for r in removals]
+    for row in rows:
+        setattr(row, f"{stamp}_by", user)
+        setattr(row, f"{stamp}_at", now)
+    bulk_update_with_history(rows, model, [f"{stamp}_by", f"{stamp}_at"], default_user=user, default_date=now)
+    return [row.record_id for row in rows]
 
 
 def _locked_label(review: Review, label: Label) -> Label:
@@ -148,13 +153,7 @@ def unlabel_records(*, review: Review, record_ids: Iterable[int], label: Label, 
     links = list(
         RecordLabel.objects.active().filter(label=label, record_id__in=list(record_ids)).order_by("id")
     )
-    now = timezone.now()
-    for link in links:
-        link.removed_by, link.removed_at = user, now
-    bulk_update_with_history(
-        links, RecordLabel, ["removed_by", "removed_at"], default_user=user, default_date=now
-    )
-    return [link.record_id for link in links]
+    return _close(links, RecordLabel, "removed", user=user)
 
 
 def delete_label(*, label: Label, user) -> None:

@@ -466,6 +466,13 @@ class ExportJob(models.Model):
 # Curating the record set before screening: removal with a reason, and labels -----------------------
 
 
+def _person() -> models.ForeignKey:
+    """Who did something: kept when their account goes (the row says "someone who left")."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
 class RecordRemoval(models.Model):
     """A record an owner took out before screening, and why: PRISMA 2020's "records marked as ineligible
     by automation tools" and "records removed for other reasons" (retracted, outside the date range…).
@@ -478,13 +485,9 @@ class RecordRemoval(models.Model):
     reason = models.CharField(
         max_length=500, help_text="Why, in words: “retracted”, “published before 1990”…"
     )
-    removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    removed_by = _person()
     removed_at = models.DateTimeField(default=timezone.now)
-    restored_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    restored_by = _person()
     restored_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
@@ -518,9 +521,7 @@ class Label(models.Model):
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="labels")
     name = models.CharField(max_length=60)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = _person()
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -542,13 +543,9 @@ class RecordLabel(models.Model):
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="record_labels")
     label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="record_labels")
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    added_by = _person()
     added_at = models.DateTimeField(default=timezone.now)
-    removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    removed_by = _person()
     removed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()

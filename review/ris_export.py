@@ -11,30 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from inspect import signature
 from itertools import batched
 
 import rispy
 from django.db.models import QuerySet
 
+from review.importers.common import entry
 from review.models import Record
 
 CONTENT_TYPE = "application/x-research-info-systems; charset=utf-8"
-RIS_FIELDS = (
-    "id",
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "keywords",
-    "url",
-    "language",
-)
+# Every field the importers fill (the keyword arguments of their common `entry`), and the record's number.
+RIS_FIELDS = ("id", *(name for name in signature(entry).parameters if name not in {"line", "raw_entry"}))
 _PAGE_RANGE = re.compile(r"^([^\s-]+)-([^\s-]+)$")
 _BATCH = 500
 

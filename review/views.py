@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -411,12 +411,17 @@ def _list_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@review_view()
-def record_list(request: HttpRequest, review: Review) -> HttpResponse:
+def _filtered_records(request: HttpRequest, review: Review) -> tuple[RecordListForm, QuerySet]:
+    """The list's form read from the query string, and the review's records it lets through."""
     form = RecordListForm(
         request.GET, review=review, app_filters=app_record_filters(review=review, user=request.user)
     )
-    records = form.apply(Record.objects.for_review(review))
+    return form, form.apply(Record.objects.for_review(review))
+
+
+@review_view()
+def record_list(request: HttpRequest, review: Review) -> HttpResponse:
+    form, records = _filtered_records(request, review)
     problems = form.problems()
     shown = records.select_related("search").only(*LIST_FIELDS)
     try:
@@ -552,10 +557,7 @@ def _records(n: int) -> str:
 @review_view()
 def record_list_ris(request: HttpRequest, review: Review) -> HttpResponse:
     """Every record the list's search and filters find, in the list's order, as RIS."""
-    form = RecordListForm(
-        request.GET, review=review, app_filters=app_record_filters(review=review, user=request.user)
-    )
-    records = form.apply(Record.objects.for_review(review))
+    form, records = _filtered_records(request, review)
     if form.errors:
         return redirect(f"{reverse('review:records', args=[review.slug])}?{_list_query(request)}")
     return _ris_download(review, in_order(records, form.sort_name), "records")
