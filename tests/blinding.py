@@ -228,7 +228,8 @@ def small_review(*, export: Callable) -> SmallReview:
     from extraction import coding, reconciliation
     from extraction.models import ConsensusValue, ExtractionCopy, FormField
     from review.demo import load_demo
-    from review.models import DuplicatePair, ExportJob, ImportJob, Membership, Record, Study
+    from review import curation
+    from review.models import DuplicatePair, ExportJob, ImportJob, Label, Membership, Record, Study
     from tests.extraction.conftest import fill
 
     review, _ = load_demo()
@@ -251,6 +252,13 @@ def small_review(*, export: Callable) -> SmallReview:
     )
     export(rita, review, "screening.votes", "csv")
     records = Record.objects.for_review(review)
+    label = Label.objects.create(review=review, name="check PDF", created_by=users["olivia"])
+    curation.label_records(
+        review=review,
+        record_ids=records.order_by("pk").values_list("pk", flat=True)[:2],
+        label=label,
+        user=users["olivia"],
+    )
     ids = {
         "review_slug": [review.slug],
         "stage": ["title_abstract", "full_text"],
@@ -264,6 +272,7 @@ def small_review(*, export: Callable) -> SmallReview:
             *ImportJob.objects.filter(review=review).values_list("pk", flat=True),
             *ExportJob.objects.filter(review=review).values_list("pk", flat=True),
         ],
+        "label_id": [label.pk],
         "pair_id": list(DuplicatePair.objects.filter(review=review).values_list("pk", flat=True)),
         "study_id": list(Study.objects.for_review(review).values_list("pk", flat=True)),
         "copy_id": list(ExtractionCopy.objects.filter(study__review=review).values_list("pk", flat=True)),
