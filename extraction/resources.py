@@ -29,6 +29,10 @@ class _DictResource(resources.Resource):
         return [_safe(instance.get(attribute, "")) for attribute, _ in self.columns]
 
 
+# For other apps' tables (risk of bias): rows as dicts, columns named and ordered by `columns`.
+DictResource = _DictResource
+
+
 def _safe(value):
     """Text a spreadsheet would run as a formula stays text (formula injection through CSV or XLSX)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _is_number(value):

@@ -114,8 +114,6 @@ def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]
 
 def _extraction_work(*, review: Review, user) -> list[dict]:
     """For each form kind: the user's drafts and, for reconcilers, the studies waiting for them."""
-    from django.urls import reverse
-
     from extraction import kinds, reconciliation, visibility
     from extraction.constants import CopyStatus
     from extraction.models import ExtractionForm
@@ -126,7 +124,7 @@ def _extraction_work(*, review: Review, user) -> list[dict]:
     for kind in kinds.all_kinds():
         if (form := forms.get(kind.slug)) is None:
             continue
-        url = reverse("extraction:studies", kwargs={"review_slug": review.slug, "kind": kind})
+        url = kind.home_url(review.slug)
         drafts = (
             visibility.visible_copies(user=user, review=review, form=form)
             .filter(reviewer_id=user.pk, status=CopyStatus.DRAFT)
