@@ -257,11 +257,12 @@ def read_place(answers: Mapping[str, Any]) -> Place | None:
         chosen = domain.variant(_codes(preliminary))
         variant = chosen.key if chosen else ""
         by_section[domain.key] = {qid: v for (qid, var), v in stored[domain.key].items() if var == variant}
+    place = Place(tool, by_section, applicable_questions(tool, by_section), stopped=False)
     try:
-        stopped = stops_early(tool, _codes(preliminary))
+        place.stopped = stops_early(tool, place.given(PRELIMINARY))
     except AnswerError:
-        stopped = False
-    return Place(tool, by_section, applicable_questions(tool, by_section), stopped)
+        pass  # answers that break the rules propose nothing
+    return place
 
 
 def overall_problem(place: Place, answers: Mapping[str, Any]) -> str | None:
