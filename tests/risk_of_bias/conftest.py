@@ -39,7 +39,9 @@ def rob_form(review, owner):
 @pytest.fixture
 def make_study(review):
     def make(author: str = "Williams, N", year: int = 2018):
-        record = Record.objects.create(review=review, title=f"A trial by {author}", authors=[author], year=year)
+        record = Record.objects.create(
+            review=review, title=f"A trial by {author}", authors=[author], year=year
+        )
         return ensure_study_for_report(record=record)
 
     return make
@@ -56,7 +58,9 @@ def crossover_result(rob_form, make_study, adjudicator):
 def rob_copies(crossover_result, reviewer, reviewer2):
     services.assign_study(study=crossover_result.study, reviewers=[reviewer, reviewer2])
     return list(
-        ExtractionCopy.objects.filter(form__kind="rob", study=crossover_result.study).order_by("reviewer__username")
+        ExtractionCopy.objects.filter(form__kind="rob", study=crossover_result.study).order_by(
+            "reviewer__username"
+        )
     )
 
 
@@ -81,4 +85,6 @@ def reconciled(rob_copies, crossover_result, reviewer, reviewer2, adjudicator, a
 
     for copy, user in zip(rob_copies, (reviewer, reviewer2), strict=True):
         assess(copy, user, crossover_result, CROSSOVER_LOW)
-    return reconciliation.start_consensus(study=crossover_result.study, form=rob_copies[0].form, user=adjudicator)
+    return reconciliation.start_consensus(
+        study=crossover_result.study, form=rob_copies[0].form, user=adjudicator
+    )

@@ -40,7 +40,10 @@ READ_ONLY_GET = {"home": 200, "study": 200, "consensus": 200, "plot": 200, "reco
 
 
 def addresses(review, objects) -> list[tuple[str, str]]:
-    return [(p.name, reverse(f"rob:{p.name}", args=[review.slug, *ARGUMENTS[p.name](objects)])) for p in urls.urlpatterns]
+    return [
+        (p.name, reverse(f"rob:{p.name}", args=[review.slug, *ARGUMENTS[p.name](objects)]))
+        for p in urls.urlpatterns
+    ]
 
 
 def history_rows() -> int:
@@ -65,7 +68,9 @@ def test_outsiders_get_404_on_every_address(review, objects, outsider, client_fo
     client = client_for(outsider)
     for name, address in addresses(review, objects):
         assert client.get(address).status_code == 404, name
-        assert client.post(address, {"tools": ["rob2"], "outcome": "X", "tool": "rob2"}).status_code == 404, name
+        assert client.post(address, {"tools": ["rob2"], "outcome": "X", "tool": "rob2"}).status_code == 404, (
+            name
+        )
 
 
 def test_viewers_read_and_never_write(review, objects, viewer, client_for):
@@ -74,7 +79,18 @@ def test_viewers_read_and_never_write(review, objects, viewer, client_for):
     for name, address in addresses(review, objects):
         expected = READ_ONLY_GET.get(name, 405)
         assert client.get(address).status_code == expected, name
-        response = client.post(address, {"tools": ["rob2"], "outcome": "X", "tool": "rob2", "revision": "0", "source": "entered", "value": "high", "note": "n"})
+        response = client.post(
+            address,
+            {
+                "tools": ["rob2"],
+                "outcome": "X",
+                "tool": "rob2",
+                "revision": "0",
+                "source": "entered",
+                "value": "high",
+                "note": "n",
+            },
+        )
         assert response.status_code in (403, 405), name
     assert (history_rows(), AssessedResult.objects.count()) == before
 
@@ -84,7 +100,16 @@ class Missing:
 
 
 def test_an_assessors_answers_do_not_exist_for_anyone_else_until_all_have_submitted(
-    review, rob_copies, crossover_result, reviewer, reviewer2, adjudicator, viewer, client_for, assess, exported
+    review,
+    rob_copies,
+    crossover_result,
+    reviewer,
+    reviewer2,
+    adjudicator,
+    viewer,
+    client_for,
+    assess,
+    exported,
 ):
     first, second = rob_copies
     secret = "Raters saw the infusion pump on video 7"  # no character HTML would escape
@@ -98,10 +123,14 @@ def test_an_assessors_answers_do_not_exist_for_anyone_else_until_all_have_submit
                 assert "D4: High" not in response.content.decode(), (user, name)
         assert client.get(reverse("rob:copy", args=[review.slug, first.pk])).status_code == 404
     other = client_for(reviewer2)
-    assert other.get(reverse("rob:reconcile", args=[review.slug, crossover_result.study_id])).status_code == 403
+    assert (
+        other.get(reverse("rob:reconcile", args=[review.slug, crossover_result.study_id])).status_code == 403
+    )
     page = other.get(reverse("rob:home", args=[review.slug])).content.decode()
     assert "2 assigned" in page and "1 of 2 submitted" not in page
-    study_page = other.get(reverse("rob:study", args=[review.slug, crossover_result.study_id])).content.decode()
+    study_page = other.get(
+        reverse("rob:study", args=[review.slug, crossover_result.study_id])
+    ).content.decode()
     assert "reviewer: Assigned" in study_page and "reviewer: Submitted" not in study_page
     # Reconcilers may know who has submitted, not what they answered.
     lead = client_for(adjudicator).get(reverse("rob:study", args=[review.slug, crossover_result.study_id]))

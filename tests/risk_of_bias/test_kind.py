@@ -61,10 +61,14 @@ def test_the_form_of_every_shipped_tool_is_a_valid_form_with_one_field_per_signa
     assert len(keys) == len(set(keys))
     for key in tool_keys():
         tool = load_tool(key)
-        questions = [f for f in fields if f["key"] in question_fields() and question_fields()[f["key"]].tool == key]
-        expected = len(tool.preliminary) + sum(
-            len(v.questions) for d in tool.domains for v in d.variants
-        ) + sum(len(d.questions) for d in tool.domains if not d.variants)
+        questions = [
+            f for f in fields if f["key"] in question_fields() and question_fields()[f["key"]].tool == key
+        ]
+        expected = (
+            len(tool.preliminary)
+            + sum(len(v.questions) for d in tool.domains for v in d.variants)
+            + sum(len(d.questions) for d in tool.domains if not d.variants)
+        )
         assert len(questions) == expected
     crossover = {f["key"]: f for f in fields}["rob2_crossover_s_s_1"]
     assert crossover["label"].startswith("S.1 Was the number of participants allocated")
@@ -138,7 +142,9 @@ def test_the_overall_judgement_may_rise_one_step_above_several_some_concerns_and
     raised = field_answers("rob2-crossover", several, {"overall": "high"})
     assert RISK_OF_BIAS.suggest(raised)[judgement_key("overall")] == "some_concerns"
     assert RISK_OF_BIAS.submit_problems(raised) == []
-    one = field_answers("rob2-crossover", with_changes(CROSSOVER_LOW, {"D1": {"1.3": "PY"}}), {"overall": "high"})
+    one = field_answers(
+        "rob2-crossover", with_changes(CROSSOVER_LOW, {"D1": {"1.3": "PY"}}), {"overall": "high"}
+    )
     [problem] = RISK_OF_BIAS.submit_problems(one)
     assert "only replace “Some concerns” when several domains are “Some concerns”" in problem
     lowered = field_answers("rob2-crossover", several, {"overall": "low"})
@@ -154,9 +160,13 @@ def test_the_overall_judgement_may_rise_one_step_above_several_some_concerns_and
 def test_answers_of_the_same_direction_differ_in_wording_and_opposite_ones_more_strongly():
     question = Field("rob2_crossover_d1_1_1")
     assert RISK_OF_BIAS.compare(question, ["Y", "Y"]) == Agreement(True)
-    assert RISK_OF_BIAS.compare(question, ["Y", "PY"]) == Agreement(False, "same direction, different wording")
+    assert RISK_OF_BIAS.compare(question, ["Y", "PY"]) == Agreement(
+        False, "same direction, different wording"
+    )
     assert RISK_OF_BIAS.compare(question, ["PN", "N"]).strong is False
-    assert RISK_OF_BIAS.compare(question, ["PY", "PN"]) == Agreement(False, "different directions", strong=True)
+    assert RISK_OF_BIAS.compare(question, ["PY", "PN"]) == Agreement(
+        False, "different directions", strong=True
+    )
     assert RISK_OF_BIAS.compare(question, ["NI", "N"]).strong is True
     judgement = Field(judgement_key("D2"))
     assert RISK_OF_BIAS.compare(judgement, ["low", "some_concerns"]).strong is True
