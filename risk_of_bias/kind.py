@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -258,10 +259,8 @@ def read_place(answers: Mapping[str, Any]) -> Place | None:
         variant = chosen.key if chosen else ""
         by_section[domain.key] = {qid: v for (qid, var), v in stored[domain.key].items() if var == variant}
     place = Place(tool, by_section, applicable_questions(tool, by_section), stopped=False)
-    try:
+    with suppress(AnswerError):  # answers that break the rules propose nothing
         place.stopped = stops_early(tool, place.given(PRELIMINARY))
-    except AnswerError:
-        pass  # answers that break the rules propose nothing
     return place
 
 
