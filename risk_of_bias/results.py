@@ -170,7 +170,9 @@ def plot_domains(rows: list[ResultRow]) -> list[tuple[str, str]]:
     names: dict[str, str] = {}
     for row in rows:
         for domain in row.tool.domains:
-            names.setdefault(domain.key, domain.name)
+            # As robvis names them: “Bias due to deviations from intended interventions”, without the
+            # effect of interest the tool files add (which would leave the summary's bars no room).
+            names.setdefault(domain.key, domain.name.split(" (")[0])
     return [(key, names[key]) for key in DOMAIN_ORDER if key in names]
 
 

@@ -48,7 +48,10 @@ class QuestionRow:
 
     @property
     def shown(self) -> str:
-        return "" if is_empty(self.value) else str(self.value)
+        """“PY (Probably yes)”: an answer as a read-only page shows it."""
+        if is_empty(self.value):
+            return ""
+        return f"{self.value} ({ANSWER_LABELS[self.value]})" if self.value in ANSWER_LABELS else str(self.value)
 
 
 @dataclass
@@ -206,6 +209,8 @@ class ReconcileRow:
     label: str
     choices: list[tuple[str, str]]
     judgement: bool = False
+    domain: str = ""  # a judgement row's domain key, or "overall"
+    support: str = ""  # why the consensus judgement is what it is (results.ResultRow.support)
 
     def shown(self, value: Any) -> str:
         return dict(self.choices).get(value, "" if is_empty(value) else str(value))
@@ -244,7 +249,7 @@ def _judged(by_field: dict, domain: str, label: str, scale: list) -> ReconcileRo
     row = by_field.get(judgement_key(domain))
     if row is None or _all_not_applicable(row):
         return None
-    return ReconcileRow(row, label, scale, judgement=True)
+    return ReconcileRow(row, label, scale, judgement=True, domain=domain)
 
 
 def reconcile_results(comparison: reconciliation.Comparison) -> list[ReconcileResult]:
@@ -288,6 +293,14 @@ def reconcile_results(comparison: reconciliation.Comparison) -> list[ReconcileRe
             result.sections.append(ReconcileSection(section, title, question_rows, judgement_row))
         result.overall = _judged(by_field, OVERALL, "Overall judgement", scale)
     return results
+
+
+def attach_support(results: list[ReconcileResult], rows: list) -> None:
+    """Each consensus judgement's support (results.review_results), beside it on the consensus page."""
+    support = {row.result.key: row.support for row in rows}
+    for result in results:
+        for item in result.judgements:
+            item.support = support.get(result.key, {}).get(item.domain, "")
 
 
 def find_row(results: list[ReconcileResult], consensus_value_id: int) -> ReconcileRow | None:

@@ -448,6 +448,9 @@ def consensus_detail(request: HttpRequest, review: Review, study_id: int) -> Htt
     if consensus is None:
         raise Http404("There is no consensus for this study yet.")
     comparison = reconciliation.build_comparison(study=study, form=form)
+    judged = sheets.reconcile_results(comparison)
+    rows = results.review_results(review=review, form=form)
+    sheets.attach_support(judged, [row for row in rows if row.result.study_id == study.pk])
     # What reconcilers did (agreeing values were written once, when the consensus started).
     history = (
         ConsensusValue.history.filter(consensus_id=consensus.pk, history_type="~")
@@ -461,7 +464,7 @@ def consensus_detail(request: HttpRequest, review: Review, study_id: int) -> Htt
             "review": review,
             "study": study,
             "consensus": consensus,
-            "results": sheets.reconcile_results(comparison),
+            "results": judged,
             "history": history,
         },
     )
