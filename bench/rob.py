@@ -11,39 +11,27 @@ background job runs them (goal < 5 s).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="concord-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)  # a throw-away database
-os.environ["ALLOWED_HOSTS"] = "testserver"
-os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-
-import django  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.calibrate import python_speed  # noqa: E402
+from bench.common import setup_django, team, timed  # noqa: E402
 
-django.setup()
+setup_django()
 
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from extraction import reconciliation  # noqa: E402
 from extraction.comparison import outcome_key  # noqa: E402
 from extraction.constants import CopyStatus  # noqa: E402
 from extraction.models import ExtractionCopy, Outcome, Value  # noqa: E402
-from review import services as review_services  # noqa: E402
 from review.exports.jobs import run_job, start_export  # noqa: E402
 from review.models import Record, Study  # noqa: E402
 from risk_of_bias import results, services  # noqa: E402
@@ -54,19 +42,9 @@ TOOLS = ["rob2", "rob2-crossover"]
 
 
 def measure(label: str, func, repeat: int = 1):
-    """Best wall time and best CPU time of this process (SQLite runs in it; on a shared machine the wall
-    time also counts waiting for a core), and the queries of one run."""
-    best_wall = best_cpu = float("inf")
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            wall, cpu = time.perf_counter(), time.process_time()
-            result = func()
-            best_wall = min(best_wall, time.perf_counter() - wall)
-            best_cpu = min(best_cpu, time.process_time() - cpu)
-    print(
-        f"{label:<58} {best_wall * 1000:7.0f} ms wall {best_cpu * 1000:7.0f} ms CPU {len(queries.captured_queries):4d} queries"
-    )
-    measure.cpu += best_cpu  # type: ignore[attr-defined]
+    result, wall, cpu, queries = timed(func, repeat)
+    print(f"{label:<58} {wall * 1000:7.0f} ms wall {cpu * 1000:7.0f} ms CPU {queries:4d} queries")
+    measure.cpu += cpu  # type: ignore[attr-defined]
     return result
 
 
@@ -95,17 +73,7 @@ def answers_for(tool: str, fields, rng: random.Random, like: dict | None = None)
 
 
 def build(n_results: int):
-    User = get_user_model()
-    users = {}
-    for name in ("owner", "rita", "raj", "ada"):
-        user = User(username=name)
-        user.set_unusable_password()
-        user.save()
-        users[name] = user
-    review = review_services.create_review(slug="bench", title="Benchmark", owner=users["owner"])
-    review_services.add_member(review=review, user=users["rita"], role="reviewer")
-    review_services.add_member(review=review, user=users["raj"], role="reviewer")
-    review_services.add_member(review=review, user=users["ada"], role="adjudicator")
+    review, users = team()
     version = services.install_tools(review=review, tools=TOOLS, user=users["owner"])
     fields = list(version.fields.in_order())
     studies = Study.objects.bulk_create(

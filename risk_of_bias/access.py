@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from extraction import access as extraction_access
-from extraction.models import ConsensusValue, ExtractionCopy, ExtractionForm
+from extraction.models import ConsensusValue, ExtractionForm
 from review.models import Review, Study
 from risk_of_bias.kind import RISK_OF_BIAS
 from risk_of_bias.models import AssessedResult
@@ -25,12 +25,8 @@ def get_result(review: Review, result_id: int) -> AssessedResult:
     return result
 
 
-def get_copy(review: Review, copy_id: int) -> ExtractionCopy:
-    return extraction_access.get_copy(review, RISK_OF_BIAS, copy_id)
-
-
 def get_consensus_value(review: Review, value_id: int) -> ConsensusValue:
     return extraction_access.get_consensus_value(review, RISK_OF_BIAS, value_id)
 
 
-__all__ = ["Study", "get_consensus_value", "get_copy", "get_form_or_404", "get_result", "get_study"]
+__all__ = ["Study", "get_consensus_value", "get_form_or_404", "get_result", "get_study"]

@@ -49,14 +49,8 @@ def rob_table_rows(*, review: Review) -> tuple[list[str], list[dict]]:
 def write_rob_table(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
     progress("Reading the consensus judgements", 10)
     domains, rows = rob_table_rows(review=review)
-    return write_table(
-        out=out,
-        file_format=file_format,
-        resource=RobTableResource(domains=domains),
-        rows=rows,
-        title="risk-of-bias",
-        progress=progress,
-    )
+    table = {"resource": RobTableResource(domains=domains), "rows": rows, "title": "risk-of-bias"}
+    return write_table(out=out, file_format=file_format, progress=progress, **table)
 
 
 def write_robvis(
@@ -160,11 +154,9 @@ def answer_rows(*, review: Review, user) -> list[dict]:
 def write_answers(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
     """Computed for `user`: their own answers, and others' only where blinding allows it for them."""
     progress("Reading the answers you may see", 10)
-    return write_table(
-        out=out,
-        file_format=file_format,
-        resource=AnswersResource(),
-        rows=answer_rows(review=review, user=user),
-        title="rob-answers",
-        progress=progress,
-    )
+    table = {
+        "resource": AnswersResource(),
+        "rows": answer_rows(review=review, user=user),
+        "title": "rob-answers",
+    }
+    return write_table(out=out, file_format=file_format, progress=progress, **table)

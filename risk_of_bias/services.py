@@ -99,7 +99,9 @@ def _add_places(copies: list[ExtractionCopy], results: list[AssessedResult], use
 
 
 @transaction.atomic
-def add_result(*, study: Study, outcome: str, time_point: str, tool: str, user) -> AssessedResult:
+def add_result(
+    *, study: Study, outcome: str, time_point: str, tool: str, user, weight: Decimal | None = None
+) -> AssessedResult:
     """Name a result of `study` to assess with `tool`. Its assessors' copies get it at once; refused once
     one of them has submitted (their assessment would change under them)."""
     version = versions.published_version(get_form(study.review))
@@ -114,7 +116,9 @@ def add_result(*, study: Study, outcome: str, time_point: str, tool: str, user) 
             f"The assessors of {study} work on form version {lacking[0].version.number}, which has no "
             f"{tool}; choose another tool."
         )
-    result = AssessedResult(study=study, outcome=outcome.strip(), time_point=time_point.strip(), tool=tool)
+    result = AssessedResult(
+        study=study, outcome=outcome.strip(), time_point=time_point.strip(), tool=tool, weight=weight
+    )
     result.created_by = user
     if not result.outcome:
         raise ValidationError("Name the outcome.")

@@ -51,7 +51,9 @@ class QuestionRow:
         """“PY (Probably yes)”: an answer as a read-only page shows it."""
         if is_empty(self.value):
             return ""
-        return f"{self.value} ({ANSWER_LABELS[self.value]})" if self.value in ANSWER_LABELS else str(self.value)
+        return (
+            f"{self.value} ({ANSWER_LABELS[self.value]})" if self.value in ANSWER_LABELS else str(self.value)
+        )
 
 
 @dataclass

@@ -6,22 +6,24 @@ provenance and locking are extraction's services, called as its own pages call t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from extraction import coding, reconciliation, versions, visibility
-from extraction.comparison import display_value
-from extraction.forms import AssignForm, CodersForm, ConsensusValueForm, CopyForm, coder_memberships
+from extraction.forms import AssignForm, CodersForm, coder_memberships
 from extraction.models import ConsensusValue, ExtractionCopy, Outcome
 from extraction.rob.plots import summary_plot, traffic_light
+from extraction.views import resolve_posted, save_posted, visible_copy
 from review.access import review_view
 from review.exports.jobs import export_panel
 from review.models import Review, Study
 from risk_of_bias import agreement, results, services, sheets
-from risk_of_bias.access import get_consensus_value, get_copy, get_form_or_404, get_result, get_study
+from risk_of_bias.access import get_consensus_value, get_form_or_404, get_result, get_study
 from risk_of_bias.forms import PlotForm, ResultForm, ToolsForm, WeightForm
 from risk_of_bias.kind import FAMILIES, RISK_OF_BIAS
 from risk_of_bias.models import AssessedResult
@@ -38,8 +40,23 @@ def _to_study(review: Review, study: Study) -> HttpResponse:
     return redirect("rob:study", review_slug=review.slug, study_id=study.pk)
 
 
-def _errors(form) -> str:
-    return " ".join(m for errors in form.errors.values() for m in errors)
+def _valid(request: HttpRequest, form) -> bool:
+    """Is the posted form valid? If not, its messages are shown on the next page."""
+    if form.is_valid():
+        return True
+    messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+    return False
+
+
+def _attempt(request: HttpRequest, action: Callable[[], Any], success: Callable[[Any], str]) -> Any:
+    """Run one service call and say what came of it: its refusal, in its own words, or `success`."""
+    try:
+        done = action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return None
+    messages.success(request, success(done))
+    return done
 
 
 def _copies_by_study(form) -> dict[int, list[ExtractionCopy]]:
@@ -113,16 +130,12 @@ def home(request: HttpRequest, review: Review) -> HttpResponse:
 @review_view(methods=["POST"], perm="review.change_review")
 def setup(request: HttpRequest, review: Review) -> HttpResponse:
     chosen = ToolsForm(request.POST)
-    if not chosen.is_valid():
-        messages.error(request, _errors(chosen))
-        return _home(review)
-    try:
-        version = services.install_tools(review=review, tools=chosen.cleaned_data["tools"], user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, f"Risk-of-bias form version {version.number}: {', '.join(chosen.cleaned_data['tools'])}."
+    if _valid(request, chosen):
+        tools = chosen.cleaned_data["tools"]
+        _attempt(
+            request,
+            lambda: services.install_tools(review=review, tools=tools, user=request.user),
+            lambda version: f"Risk-of-bias form version {version.number}: {', '.join(tools)}.",
         )
     return _home(review)
 
@@ -130,12 +143,12 @@ def setup(request: HttpRequest, review: Review) -> HttpResponse:
 @review_view(methods=["POST"], perm="review.change_review")
 def coders(request: HttpRequest, review: Review) -> HttpResponse:
     chosen = CodersForm(request.POST, instance=services.get_form(review))
-    if not chosen.is_valid():
-        messages.error(request, _errors(chosen))
-        return _home(review)
-    count = chosen.cleaned_data["coders_per_study"]
-    versions.set_coders_per_study(review=review, kind=KIND, coders=count)
-    messages.success(request, f"Each study is now assessed by {count} people; assigned studies keep theirs.")
+    if _valid(request, chosen):
+        count = chosen.cleaned_data["coders_per_study"]
+        versions.set_coders_per_study(review=review, kind=KIND, coders=count)
+        messages.success(
+            request, f"Each study is now assessed by {count} people; assigned studies keep theirs."
+        )
     return _home(review)
 
 
@@ -146,15 +159,13 @@ def _assign_form(request: HttpRequest, review: Review) -> AssignForm:
 @review_view(methods=["POST"], perm="review.adjudicate")
 def assign_all(request: HttpRequest, review: Review) -> HttpResponse:
     chosen = _assign_form(request, review)
-    try:
-        if not chosen.is_valid():
-            raise ValidationError(_errors(chosen))
-        count = services.assign_unassigned(review=review, reviewers=chosen.cleaned_data["reviewers"])
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        who = ", ".join(u.username for u in chosen.cleaned_data["reviewers"])
-        messages.success(request, f"{count} studies assigned to {who}.")
+    if _valid(request, chosen):
+        who = chosen.cleaned_data["reviewers"]
+        _attempt(
+            request,
+            lambda: services.assign_unassigned(review=review, reviewers=who),
+            lambda count: f"{count} studies assigned to {', '.join(u.username for u in who)}.",
+        )
     return _home(review)
 
 
@@ -214,23 +225,20 @@ def result_add(request: HttpRequest, review: Review, study_id: int) -> HttpRespo
     study = get_study(review, study_id)
     tools = services.version_tools(versions.published_version(services.get_form(review)))
     named = ResultForm(request.POST, tools=tools)
-    try:
-        if not named.is_valid():
-            raise ValidationError(_errors(named))
+    if _valid(request, named):
         data = named.cleaned_data
-        result = services.add_result(
-            study=study,
-            outcome=data["outcome"],
-            time_point=data["time_point"],
-            tool=data["tool"],
-            user=request.user,
+        _attempt(
+            request,
+            lambda: services.add_result(
+                study=study,
+                outcome=data["outcome"],
+                time_point=data["time_point"],
+                tool=data["tool"],
+                user=request.user,
+                weight=data["weight"],
+            ),
+            lambda result: f"{result.label} will be assessed with {result.tool}.",
         )
-        if data["weight"] is not None:
-            services.set_weight(result=result, weight=data["weight"], user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{result.label} will be assessed with {result.tool}.")
     return _to_study(review, study)
 
 
@@ -240,23 +248,20 @@ def result_weight(request: HttpRequest, review: Review, result_id: int) -> HttpR
     weighed = WeightForm(
         request.POST, instance=AssessedResult.objects.get(pk=result.pk), prefix=f"w{result.pk}"
     )
-    if weighed.is_valid():
+    if _valid(request, weighed):
         services.set_weight(result=result, weight=weighed.cleaned_data["weight"], user=request.user)
         messages.success(request, f"Weight of {result.label} saved.")
-    else:
-        messages.error(request, _errors(weighed))
     return _to_study(review, result.study)
 
 
 @review_view(methods=["POST"], perm="review.adjudicate")
 def result_remove(request: HttpRequest, review: Review, result_id: int) -> HttpResponse:
     result = get_result(review, result_id)
-    try:
-        services.remove_result(result=result, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{result.label} is no longer assessed.")
+    _attempt(
+        request,
+        lambda: services.remove_result(result=result, user=request.user),
+        lambda _: f"{result.label} is no longer assessed.",
+    )
     return _to_study(review, result.study)
 
 
@@ -264,41 +269,17 @@ def result_remove(request: HttpRequest, review: Review, result_id: int) -> HttpR
 def study_assign(request: HttpRequest, review: Review, study_id: int) -> HttpResponse:
     study = get_study(review, study_id)
     chosen = _assign_form(request, review)
-    try:
-        if not chosen.is_valid():
-            raise ValidationError(_errors(chosen))
-        services.assign_study(study=study, reviewers=chosen.cleaned_data["reviewers"])
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, f"{study} assigned to {', '.join(u.username for u in chosen.cleaned_data['reviewers'])}."
+    if _valid(request, chosen):
+        who = chosen.cleaned_data["reviewers"]
+        _attempt(
+            request,
+            lambda: services.assign_study(study=study, reviewers=who),
+            lambda _: f"{study} assigned to {', '.join(u.username for u in who)}.",
         )
     return _to_study(review, study)
 
 
 # ---------------------------------------------------------------- an assessor's assessment
-
-
-def _visible_copy(request: HttpRequest, review: Review, copy_id: int) -> tuple[ExtractionCopy, list]:
-    copy = get_copy(review, copy_id)
-    copies = reconciliation.study_copies(study=copy.study, form=copy.form)
-    if not visibility.can_see_copy(user=request.user, copy=copy, study_copies=copies):
-        # Blinding: another assessor's copy does not exist for you until everyone has submitted.
-        raise Http404("No such assessment in this review.")
-    return copy, copies
-
-
-def _save(request: HttpRequest, copy: ExtractionCopy) -> tuple[coding.CopyData, dict]:
-    """The posted answers, read by extraction's CopyForm and saved: the copy's data and the messages by
-    cell."""
-    if copy.reviewer_id != request.user.pk:
-        raise PermissionDenied("Only the assigned assessor fills this assessment.")
-    data = coding.load_copy(copy)
-    posted = CopyForm(request.POST, copy_data=data)
-    posted.is_valid()
-    errors = posted.cell_errors() | coding.save_copy(copy=copy, user=request.user, entries=posted.entries())
-    return data, errors
 
 
 def _to_copy(review: Review, copy: ExtractionCopy) -> HttpResponse:
@@ -307,20 +288,19 @@ def _to_copy(review: Review, copy: ExtractionCopy) -> HttpResponse:
 
 @review_view(methods=["GET", "POST"], write_perm="review.write")
 def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpResponse:
-    copy, copies = _visible_copy(request, review, copy_id)
+    copy, copies = visible_copy(request, review, KIND, copy_id)
     errors: dict = {}
     if request.method == "POST":
         if copy.is_locked:
             messages.error(request, "This assessment is submitted and locked; it can no longer change.")
             return _to_copy(review, copy)
-        _, errors = _save(request, copy)
+        _, errors = save_posted(request, copy)
         if not errors and request.POST.get("action") == "submit":
-            try:
-                services.submit_assessment(copy=copy, user=request.user)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, f"Your assessment of {copy.study} is submitted and locked.")
+            _attempt(
+                request,
+                lambda: services.submit_assessment(copy=copy, user=request.user),
+                lambda _: f"Your assessment of {copy.study} is submitted and locked.",
+            )
             return _to_copy(review, copy)
         if not errors:
             messages.success(request, "Draft saved.")
@@ -350,9 +330,9 @@ def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpRespo
 def copy_autosave(request: HttpRequest, review: Review, copy_id: int) -> HttpResponse:
     """The page posts its answers on every change; the answer updates, out of band, each question's
     applicability note and message and each domain's suggested judgement, never an input being typed in."""
-    copy, _ = _visible_copy(request, review, copy_id)
+    copy, _ = visible_copy(request, review, KIND, copy_id)
     try:
-        _, errors = _save(request, copy)
+        _, errors = save_posted(request, copy)
     except ValidationError as error:
         return render(request, "risk_of_bias/copy.html#autosave", {"message": " ".join(error.messages)})
     message = f"{len(errors)} answer(s) not saved: see the questions." if errors else "Draft saved."
@@ -404,21 +384,7 @@ def consensus_start(request: HttpRequest, review: Review, study_id: int) -> Http
 def consensus_value(request: HttpRequest, review: Review, value_id: int) -> HttpResponse:
     cv = get_consensus_value(review, value_id)
     study, form = cv.consensus.study, cv.consensus.form
-    choice = ConsensusValueForm(request.POST, copies=reconciliation.study_copies(study=study, form=form))
-    stale, error = None, ""
-    if not choice.is_valid():
-        error = choice.message()
-    else:
-        try:
-            reconciliation.resolve_value(consensus_value=cv, user=request.user, **choice.decision())
-        except reconciliation.StaleConsensus as conflict:
-            stale = {
-                "message": str(conflict),
-                "theirs": conflict.current,
-                "yours": display_value(conflict.attempted),
-            }
-        except ValidationError as invalid:
-            error = " ".join(invalid.messages)
+    stale, error = resolve_posted(request, cv)
     if not request.headers.get("HX-Request"):
         if stale or error:
             messages.error(request, stale["message"] if stale else error)

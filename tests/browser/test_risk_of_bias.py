@@ -11,15 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-# Low in every domain of RoB 2 for crossover trials (guidance paths as in tests/risk_of_bias/conftest.py).
-ANSWERS = {
-    "D1": {"1.1": "Y", "1.2": "PY", "1.3": "N"},
-    "S": {"S.1": "Y", "S.3": "Y"},
-    "D2": {"2.1": "N", "2.2": "N", "2.6": "Y"},
-    "D3": {"3.1": "Y"},
-    "D4": {"4.1": "N", "4.2": "N", "4.3": "N"},
-    "D5": {"5.1": "Y", "5.2": "N", "5.3": "N", "5.4": "N"},
-}
+from tests.risk_of_bias.conftest import CROSSOVER_LOW as ANSWERS  # Low in every domain
+
 RESULT = "Berman 2000 (HDRS, 3 days)"
 
 

@@ -88,3 +88,30 @@ def reconciled(rob_copies, crossover_result, reviewer, reviewer2, adjudicator, a
     return reconciliation.start_consensus(
         study=crossover_result.study, form=rob_copies[0].form, user=adjudicator
     )
+
+
+@pytest.fixture
+def assessed(rob_form, make_study, reviewer, reviewer2, adjudicator, assess):
+    """Another study with one crossover result, assessed and submitted by both reviewers:
+    `assessed("Jelen, E", changes=(reviewer's, reviewer2's), reconcile=True)`."""
+    from extraction import reconciliation
+
+    def make(author: str, *, changes: tuple[dict, dict] = ({}, {}), reconcile: bool = False):
+        result = services.add_result(
+            study=make_study(author, 2021),
+            outcome="MADRS",
+            time_point="1 day",
+            tool="rob2-crossover",
+            user=adjudicator,
+        )
+        services.assign_study(study=result.study, reviewers=[reviewer, reviewer2])
+        copies = ExtractionCopy.objects.filter(study=result.study, form__kind="rob").order_by(
+            "reviewer__username"
+        )
+        for copy, user, change in zip(copies, (reviewer, reviewer2), changes, strict=True):
+            assess(copy, user, result, with_changes(CROSSOVER_LOW, change))
+        if reconcile:
+            reconciliation.start_consensus(study=result.study, form=copies[0].form, user=adjudicator)
+        return result
+
+    return make

@@ -12,7 +12,7 @@ from extraction.models import ExtractionCopy
 from risk_of_bias import services
 from risk_of_bias.agreement import domain_agreement, weighted_kappa
 
-from .conftest import CROSSOVER_LOW, with_changes
+from .conftest import CROSSOVER_LOW
 
 
 def test_weighted_kappa_by_hand():
@@ -46,7 +46,7 @@ def test_weighted_kappa_equals_scikit_learn(seed):
 
 @pytest.mark.django_db
 def test_the_review_agreement_counts_every_submitted_domain_judgement(
-    review, rob_form, make_study, reviewer, reviewer2, adjudicator, assess
+    review, assessed, make_study, reviewer, reviewer2, adjudicator, assess
 ):
     plans = [
         # (reviewer's changes, reviewer2's changes) to the all-Low crossover answers, and the domain
@@ -57,20 +57,8 @@ def test_the_review_agreement_counts_every_submitted_domain_judgement(
     ]
     xs = [0, 0, 0, 0, 0, 0] + [2, 0, 0, 0, 0, 0] + [0, 0, 0, 2, 0, 0]
     ys = [0, 0, 0, 0, 0, 1] + [1, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0]
-    for number, (mine, theirs) in enumerate(plans):
-        result = services.add_result(
-            study=make_study(f"Trial {number}, A", 2020),
-            outcome="MADRS",
-            time_point="1 day",
-            tool="rob2-crossover",
-            user=adjudicator,
-        )
-        services.assign_study(study=result.study, reviewers=[reviewer, reviewer2])
-        copies = ExtractionCopy.objects.filter(study=result.study, form__kind="rob").order_by(
-            "reviewer__username"
-        )
-        for copy, user, changes in zip(copies, (reviewer, reviewer2), (mine, theirs), strict=True):
-            assess(copy, user, result, with_changes(CROSSOVER_LOW, changes))
+    for number, changes in enumerate(plans):
+        assessed(f"Trial {number}, A", changes=changes)
     # A fourth study with only one submitted copy does not count.
     result = services.add_result(
         study=make_study("Trial 9, A", 2020),

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from extraction import coding, reconciliation
+from extraction import coding
 from extraction.constants import Provenance
 from extraction.models import Consensus, ConsensusValue, ExtractionCopy
 from risk_of_bias import services
@@ -327,33 +327,8 @@ def test_plots_are_images_of_the_consensus_with_downloads_and_options(review, re
     assert f'<img src="{url("plot", review, "traffic-light", "svg")}?scale=rob2&amp;palette=default"' in home
 
 
-def add_reconciled_study(review, make_study, label, users, assess) -> None:
-    reviewer, reviewer2, adjudicator = users
-    result = services.add_result(
-        study=make_study(label, 2021),
-        outcome="MADRS",
-        time_point="1 day",
-        tool="rob2-crossover",
-        user=adjudicator,
-    )
-    services.assign_study(study=result.study, reviewers=[reviewer, reviewer2])
-    for copy in ExtractionCopy.objects.filter(study=result.study, form__kind="rob").select_related(
-        "reviewer"
-    ):
-        assess(copy, copy.reviewer, result, CROSSOVER_LOW)
-    reconciliation.start_consensus(study=result.study, form=services.get_form(review), user=adjudicator)
-
-
 def test_queries_do_not_grow_with_results(
-    review,
-    reconciled,
-    make_study,
-    reviewer,
-    reviewer2,
-    adjudicator,
-    client_for,
-    assess,
-    django_assert_max_num_queries,
+    review, reconciled, assessed, adjudicator, client_for, django_assert_max_num_queries
 ):
     client = client_for(adjudicator)
     pages = [
@@ -367,7 +342,7 @@ def test_queries_do_not_grow_with_results(
             assert client.get(page).status_code == 200
         counts[page] = len(queries)
     for name in ("Jelen, E", "Zarate, C", "Murrough, J"):
-        add_reconciled_study(review, make_study, name, (reviewer, reviewer2, adjudicator), assess)
+        assessed(name, reconcile=True)
     for page in pages:
         with django_assert_max_num_queries(counts[page]):
             assert client.get(page).status_code == 200
