@@ -45,7 +45,7 @@ demo: migrate
 	$(PY) manage.py load_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py db_worker --queue-name '*' & \
+	  $(PY) manage.py worker & \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 # Production: gunicorn + PostgreSQL. Needs DATABASE_URL, SECRET_KEY and ALLOWED_HOSTS in the environment.
@@ -55,7 +55,7 @@ prod: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py db_worker --queue-name '*' & \
+	  $(PY) manage.py worker & \
 	  $(VENV)/bin/gunicorn config.wsgi --bind $${BIND:-0.0.0.0:8000} --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 # Browser tests drive Debian's Chromium; install it when missing and we may.

@@ -31,8 +31,8 @@ from extraction import reconciliation, versions  # noqa: E402
 from extraction.constants import CopyStatus  # noqa: E402
 from extraction.kinds import EXTRACTION  # noqa: E402
 from extraction.models import Arm, ExtractionCopy, Outcome, Value  # noqa: E402
-from review.exports.jobs import run_job, start_export  # noqa: E402
-from review.models import Record, Study  # noqa: E402
+from review.exports.jobs import start_export  # noqa: E402
+from review.models import ExportJob, Record, Study  # noqa: E402
 
 
 def measure(label: str, func, repeat: int = 1):
@@ -203,7 +203,7 @@ def main() -> None:
             job = start_export(review=review, user=users["ada"], kind=f"extraction.{kind}", file_format=fmt)
             result = measure(
                 f"export {kind} of {len(studies)} studies ({fmt}, job)",
-                lambda job=job: run_job(job_id=job.pk),
+                lambda job=job: ExportJob.run(job.pk),
             )
             job.refresh_from_db()
             assert result["status"] == "done", result

@@ -32,8 +32,8 @@ from extraction import reconciliation  # noqa: E402
 from extraction.comparison import outcome_key  # noqa: E402
 from extraction.constants import CopyStatus  # noqa: E402
 from extraction.models import ExtractionCopy, Outcome, Value  # noqa: E402
-from review.exports.jobs import run_job, start_export  # noqa: E402
-from review.models import Record, Study  # noqa: E402
+from review.exports.jobs import start_export  # noqa: E402
+from review.models import ExportJob, Record, Study  # noqa: E402
 from risk_of_bias import results, services  # noqa: E402
 from risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, question_fields  # noqa: E402
 from risk_of_bias.models import AssessedResult  # noqa: E402
@@ -196,7 +196,7 @@ def main() -> None:
         ("rob.answers", "xlsx"),
     ):
         job = start_export(review=review, user=users["ada"], kind=kind, file_format=fmt)
-        result = measure(f"export {kind} ({fmt}, job; goal 5000 ms)", lambda job=job: run_job(job_id=job.pk))
+        result = measure(f"export {kind} ({fmt}, job; goal 5000 ms)", lambda job=job: ExportJob.run(job.pk))
         job.refresh_from_db()
         assert result["status"] == "done", result
         print(f"  {job.row_count:,} rows, {job.file_size / 1024:.0f} KiB")

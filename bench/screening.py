@@ -135,19 +135,19 @@ def prepare_database(args) -> tuple[dict, callable]:
 
 def settle_records(share: float) -> int:
     """Votes from pairs of the bench reviewers on the first `share` of the records (those not voted on
-    yet), with the outcome each pair reaches: the state of a review well under way."""
+    yet), with the decision each pair reaches: the state of a review well under way."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
 
     from review.models import Record, Review
-    from screening.models import RecordStage, Vote
+    from screening.models import ScreeningDecision, Vote
 
     review = Review.objects.get(slug="bench")
     users = list(get_user_model().objects.filter(username__startswith="bench-reviewer-").order_by("pk"))[:10]
     ids = list(Record.objects.filter(review=review).order_by("pk").values_list("pk", flat=True))
     ids = ids[: int(len(ids) * share)]
-    taken = set(RecordStage.objects.filter(record_id__in=ids).values_list("record_id", flat=True))
+    taken = set(ScreeningDecision.objects.filter(record_id__in=ids).values_list("record_id", flat=True))
     rng = random.Random(2)
     now = timezone.now()
     settled = 0
@@ -157,27 +157,28 @@ def settle_records(share: float) -> int:
         verdicts = [
             (rng.choice(["include", "exclude"]), rng.choice(["include", "exclude", "exclude"])) for _ in chunk
         ]
-        outcomes = RecordStage.objects.bulk_create(
-            RecordStage(
+        decisions = ScreeningDecision.objects.bulk_create(
+            ScreeningDecision(
                 review=review,
                 record_id=pk,
                 stage="title_abstract",
                 votes_count=2,
                 status={"include": "included", "exclude": "excluded"}[a] if a == b else "conflict",
-                decision=a if a == b else "",
+                verdict=a if a == b else "",
+                conflict_since=None if a == b else now,
             )
             for pk, (a, b) in zip(chunk, verdicts, strict=True)
         )
         Vote.objects.bulk_create(
             Vote(
-                outcome=o,
-                record_id=o.record_id,
+                decision=d,
+                record_id=d.record_id,
                 stage="title_abstract",
                 reviewer=u,
                 verdict=v,
                 created_at=now,
             )
-            for o, pair, vs in zip(outcomes, pairs, verdicts, strict=True)
+            for d, pair, vs in zip(decisions, pairs, verdicts, strict=True)
             for u, v in zip(pair, vs, strict=True)
         )
         settled += len(chunk)

@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # request.htmx: which requests come from htmx (views answer those with a fragment).
+    "django_htmx.middleware.HtmxMiddleware",
     # Records who made each change in the audit history.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out log-in into the page that says so.
@@ -192,8 +194,15 @@ TASKS = {
         "QUEUES": [],
     }
 }
+# A running background job's worker beats this often; a job with no beat for JOB_STALE_AFTER_SECONDS lost
+# its worker and is failed by the sweep that `manage.py worker` runs (review/jobs.py).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15, minimum=1)
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 120, minimum=1)
 
 LANGUAGE_CODE = "en-gb"
+# Dates and times are written one way everywhere (config/formats/en_GB/formats.py): with localisation on,
+# the language's format module wins over DATE_FORMAT and friends, so those are set there, not here.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env("TIME_ZONE") or "UTC"
 USE_I18N = True
 USE_TZ = True

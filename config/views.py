@@ -15,12 +15,19 @@ def _message(exception: Exception | None) -> str:
     return message if isinstance(message, str) else ""
 
 
+def _context(request: HttpRequest, exception: Exception | None) -> dict:
+    # Inside a review the member passed (review/access.py keeps their membership on the request), the
+    # page keeps the review's title and menu, so the way back is at hand.
+    membership = getattr(request, "membership", None)
+    return {"message": _message(exception), "review": membership.review if membership else None}
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", {"message": _message(exception)}, status=404)
+    return render(request, "404.html", _context(request, exception), status=404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", {"message": _message(exception)}, status=403)
+    return render(request, "403.html", _context(request, exception), status=403)
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -37,19 +37,19 @@ class ExtractionConfig(AppConfig):
                     kind=f"{kind.slug}.consensus-wide",
                     label=f"{kind.label}: consensus, one row per study",
                     file_stem=f"{kind.file_prefix}consensus-wide",
-                    write=partial(exports.write_consensus_wide, kind=kind),
+                    tables=partial(exports.consensus_wide_tables, kind=kind),
                 ),
                 Exporter(
                     kind=f"{kind.slug}.consensus-long",
                     label=f"{kind.label}: consensus, long form per arm and outcome",
                     file_stem=f"{kind.file_prefix}consensus-long",
-                    write=partial(exports.write_consensus_long, kind=kind),
+                    tables=partial(exports.consensus_long_tables, kind=kind),
                 ),
                 Exporter(
                     kind=f"{kind.slug}.raw-copies",
                     label=f"{kind.label}: reviewers' raw copies (those you may see)",
                     file_stem=f"{kind.file_prefix}raw-copies",
-                    write=partial(exports.write_raw_copies, kind=kind),
+                    tables=partial(exports.raw_copies_tables, kind=kind),
                     personal=True,
                 ),
             ]

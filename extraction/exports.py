@@ -1,20 +1,19 @@
-"""The extraction tables as files: the consensus (wide and long) and every reviewer's raw copy. They run
-as background export jobs (review/exports/); apps.py registers them. Queries do not grow with the number
-of studies or fields. Each form kind has its own (`kind`, apps.py). Blinding holds here too, by
-extraction/visibility.py: a raw copy is only exported for its own reviewer until every copy of its study
-is submitted, and never to viewers."""
+"""The extraction tables: the consensus (wide and long) and every reviewer's raw copy, as Tables for
+background export jobs (review/exports/); apps.py registers them. Each form kind has its own (`kind`,
+apps.py). Each reads narrow rows in chunks as the file is written, in a number of queries that does not
+grow with the studies or fields. Blinding holds here too, by extraction/visibility.py: a raw copy is only
+exported for its own reviewer until every copy of its study is submitted, and never to viewers."""
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from itertools import groupby
 
 from extraction import versions, visibility
 from extraction.comparison import export_value
 from extraction.constants import FieldLevel, Provenance
 from extraction.kinds import FormKind
 from extraction.models import ConsensusValue, Value
-from extraction.resources import ConsensusLongResource, ConsensusWideResource, RawCopiesResource
-from review.exports.tables import Progress, write_table
+from review.exports import Progress, Stream, Table
 from review.models import Review, short_citation
 
 
@@ -51,185 +50,215 @@ CONSENSUS_COLUMNS = (
 
 
 def consensus_values(*, review: Review, kind: FormKind):
-    """Every consensus cell of the review as flat dicts, in one query (no model instances: an export of
-    500 studies has tens of thousands of cells)."""
+    """Every consensus cell of the review, one consensus after another; read as flat dicts of the columns
+    above (no model instances: an export of 500 studies has tens of thousands of cells)."""
     form = versions.get_form(review=review, kind=kind)
-    return (
-        ConsensusValue.objects.filter(consensus__study__review=review, consensus__form=form)
-        .order_by("consensus__study__label", "consensus__study_id", "position")
-        .values(*CONSENSUS_COLUMNS)
+    return ConsensusValue.objects.filter(consensus__study__review=review, consensus__form=form).order_by(
+        "consensus__study__label", "consensus__study_id", "position"
     )
 
 
-def consensus_long_rows(*, review: Review, kind: FormKind) -> list[dict]:
-    return [
-        {
-            "study": cv["consensus__study__label"],
-            "section": cv["field__section"],
-            "field": cv["field__key"],
-            "label": cv["field__label"],
-            "level": cv["field__level"],
-            "arm": cv["arm_name"],
-            "outcome": cv["outcome_name"],
-            "time_point": cv["time_point"],
-            "measure": cv["measure"],
-            "value": export_value(cv["field__field_type"], cv["value"]),
-            "unit": cv["field__unit"],
-            "provenance": cv["provenance"],
-            "source": _source(cv),
-            "decided_by": cv["decided_by__username"] or "",
-            "note": cv["note"],
-            "form_version": cv["consensus__version__number"],
-        }
-        for cv in consensus_values(review=review, kind=kind)
-    ]
+CONSENSUS_LONG_COLUMNS = [
+    "study",
+    "section",
+    "field",
+    "label",
+    "level",
+    "arm",
+    "outcome",
+    "time point",
+    "measure",
+    "value",
+    "unit",
+    "provenance",
+    "source",
+    "decided by",
+    "note",
+    "form version",
+]
 
 
-def consensus_wide_rows(*, review: Review, kind: FormKind) -> tuple[list[str], list[dict]]:
-    """(study-level field keys in form order, one dict per study)."""
-    rows: dict[int, dict] = {}
-    keys: dict[str, tuple[int, int]] = {}
-    for cv in consensus_values(review=review, kind=kind).filter(field__level=FieldLevel.STUDY):
-        key = cv["field__key"]
-        row = rows.setdefault(
-            cv["consensus_id"],
-            {"study": cv["consensus__study__label"], "form_version": cv["consensus__version__number"]},
+def consensus_long_table(*, review: Review, kind: FormKind) -> Table:
+    """The consensus in long form: one row per study, field, arm and outcome, with provenance."""
+    values = Stream(consensus_values(review=review, kind=kind), *CONSENSUS_COLUMNS, as_dicts=True)
+    rows = (
+        (
+            cv["consensus__study__label"],
+            cv["field__section"],
+            cv["field__key"],
+            cv["field__label"],
+            cv["field__level"],
+            cv["arm_name"],
+            cv["outcome_name"],
+            cv["time_point"],
+            cv["measure"],
+            export_value(cv["field__field_type"], cv["value"]),
+            cv["field__unit"],
+            cv["provenance"],
+            _source(cv),
+            cv["decided_by__username"] or "",
+            cv["note"],
+            cv["consensus__version__number"],
         )
-        # Newest version's order first; fields only older versions had come after.
-        keys.setdefault(key, (-cv["consensus__version__number"], cv["field__position"]))
-        row[f"v_{key}"] = export_value(cv["field__field_type"], cv["value"])
-        row[f"s_{key}"] = _source(cv)
-    ordered = sorted(keys, key=lambda k: keys[k])
-    return ordered, list(rows.values())
+        for cv in values
+    )
+    return Table(name="consensus-long", columns=CONSENSUS_LONG_COLUMNS, rows=rows, count=values.count())
 
 
-RAW_COLUMNS = (
-    "copy_id",
-    "field__section",
-    "field__key",
-    "field__field_type",
-    "arm__name",
-    "outcome__name",
-    "outcome__time_point",
-    "outcome__measure",
+def consensus_wide_table(*, review: Review, kind: FormKind) -> Table:
+    """The consensus as one row per study: each study-level field, then where its value came from."""
+    values = consensus_values(review=review, kind=kind).filter(field__level=FieldLevel.STUDY)
+    # Columns in the newest version's order; fields only older versions had come after.
+    order: dict[str, tuple[int, int]] = {}
+    for key, version, position in (
+        values.order_by()
+        .values_list("field__key", "consensus__version__number", "field__position")
+        .distinct()
+    ):
+        candidate = (-version, position)
+        order[key] = min(order.get(key, candidate), candidate)
+    keys = sorted(order, key=order.__getitem__)
+    columns = ["study"]
+    for key in keys:
+        columns += [key, f"{key} (source)"]
+
+    by_study = Stream(values, *CONSENSUS_COLUMNS, group="consensus_id", as_dicts=True)
+
+    def rows():
+        for _consensus, cells in groupby(by_study, key=lambda cv: cv["consensus_id"]):
+            cells = list(cells)  # one study's study-level answers
+            answers = {cv["field__key"]: cv for cv in cells}
+            row = [cells[0]["consensus__study__label"]]
+            for key in keys:
+                cv = answers.get(key)
+                row += [export_value(cv["field__field_type"], cv["value"]), _source(cv)] if cv else ["", ""]
+            yield [*row, cells[0]["consensus__version__number"]]
+
+    count = by_study.count()
+    return Table(name="consensus-wide", columns=[*columns, "form version"], rows=rows(), count=count)
+
+
+RAW_COLUMNS = [
+    "study",
+    "reviewer",
+    "status",
+    "submitted at",
+    "form version",
+    "section",
+    "field",
+    "arm",
+    "outcome",
+    "time point",
+    "measure",
     "value",
     "comment",
-    "report_id",
-    "report__authors",
-    "report__year",
+    "report",
     "page",
-)
+]
 
 
-def raw_rows(*, review: Review, user, kind: FormKind) -> list[dict]:
-    """The raw copies `user` may see, one row per answer. Values are read as flat tuples: an export of 500
-    studies has a hundred thousand of them, and model instances took ten seconds."""
+def raw_copies_table(*, review: Review, user, kind: FormKind) -> Table:
+    """The raw copies `user` may see, one row per answer as entered."""
     form = versions.get_form(review=review, kind=kind)
-    copies = visibility.visible_copies(user=user, review=review, form=form).select_related(
-        "study", "reviewer", "version"
+    copies = (
+        visibility.visible_copies(user=user, review=review, form=form)
+        .select_related("study", "reviewer", "version")
+        .only(
+            "study",
+            "reviewer",
+            "version",
+            "status",
+            "submitted_at",
+            "study__label",
+            "reviewer__username",
+            "version__number",
+        )
     )
     visible = {
-        c.pk: {
-            "study": c.study.label,
-            "reviewer": c.reviewer.username,
-            "status": c.status,
-            "submitted_at": c.submitted_at.isoformat() if c.submitted_at else "",
-            "form_version": c.version.number,
-        }
+        c.pk: (
+            c.study.label,
+            c.reviewer.username,
+            c.status,
+            c.submitted_at,
+            c.version.number,
+        )
         for c in copies
     }
-    values = (
-        Value.objects.filter(copy_id__in=list(visible))
-        .order_by(
+    values = Stream(
+        Value.objects.filter(copy_id__in=list(visible)).order_by(
             "copy__study__label",
             "copy__study_id",
             "copy__reviewer__username",
             "field__position",
             "arm__position",
             "outcome__position",
-        )
-        .values_list(*RAW_COLUMNS)
+        ),
+        "copy_id",
+        "field__section",
+        "field__key",
+        "field__field_type",
+        "arm__name",
+        "outcome__name",
+        "outcome__time_point",
+        "outcome__measure",
+        "value",
+        "comment",
+        "report_id",
+        "report__authors",
+        "report__year",
+        "page",
     )
     citations: dict[int, str] = {}
-    rows = []
-    for (
-        copy_id,
-        section,
-        key,
-        field_type,
-        arm,
-        outcome,
-        time_point,
-        measure,
-        value,
-        comment,
-        report_id,
-        report_authors,
-        report_year,
-        page,
-    ) in values:
-        if report_id is not None and report_id not in citations:
-            citations[report_id] = short_citation(authors=report_authors or [], year=report_year)
-        rows.append(
-            {
-                **visible[copy_id],
-                "section": section,
-                "field": key,
-                "arm": arm or "",
-                "outcome": outcome or "",
-                "time_point": time_point or "",
-                "measure": measure or "",
-                "value": export_value(field_type, value),
-                "comment": comment,
-                "report": citations.get(report_id, ""),
-                "page": page,
-            }
+
+    def citation(report_id: int | None, authors: list[str] | None, year: int | None) -> str:
+        if report_id is None:
+            return ""
+        if report_id not in citations:
+            citations[report_id] = short_citation(authors=authors or [], year=year)
+        return citations[report_id]
+
+    rows = (
+        (
+            *visible[copy_id],
+            section,
+            key,
+            arm or "",
+            outcome or "",
+            time_point or "",
+            measure or "",
+            export_value(field_type, value),
+            comment,
+            citation(report_id, authors, year),
+            page,
         )
-    return rows
-
-
-def write_consensus_wide(
-    *, review: Review, user, kind: FormKind, file_format: str, out: BinaryIO, progress: Progress
-) -> int:
-    progress("Reading the consensus", 10)
-    keys, rows = consensus_wide_rows(review=review, kind=kind)
-    resource = ConsensusWideResource(field_keys=keys)
-    return write_table(
-        out=out,
-        file_format=file_format,
-        resource=resource,
-        rows=rows,
-        title="consensus-wide",
-        progress=progress,
+        for (
+            copy_id,
+            section,
+            key,
+            field_type,
+            arm,
+            outcome,
+            time_point,
+            measure,
+            value,
+            comment,
+            report_id,
+            authors,
+            year,
+            page,
+        ) in values
     )
+    return Table(name="raw-copies", columns=RAW_COLUMNS, rows=rows, count=values.count(), requester=user)
 
 
-def write_consensus_long(
-    *, review: Review, user, kind: FormKind, file_format: str, out: BinaryIO, progress: Progress
-) -> int:
-    progress("Reading the consensus", 10)
-    rows = consensus_long_rows(review=review, kind=kind)
-    return write_table(
-        out=out,
-        file_format=file_format,
-        resource=ConsensusLongResource(),
-        rows=rows,
-        title="consensus-long",
-        progress=progress,
-    )
+def consensus_wide_tables(*, review: Review, user, kind: FormKind, progress: Progress) -> list[Table]:
+    return [consensus_wide_table(review=review, kind=kind)]
 
 
-def write_raw_copies(
-    *, review: Review, user, kind: FormKind, file_format: str, out: BinaryIO, progress: Progress
-) -> int:
+def consensus_long_tables(*, review: Review, user, kind: FormKind, progress: Progress) -> list[Table]:
+    return [consensus_long_table(review=review, kind=kind)]
+
+
+def raw_copies_tables(*, review: Review, user, kind: FormKind, progress: Progress) -> list[Table]:
     """Computed for `user`: their own copies, and the others' only where blinding allows it for them."""
-    progress("Reading the copies you may see", 10)
-    rows = raw_rows(review=review, user=user, kind=kind)
-    return write_table(
-        out=out,
-        file_format=file_format,
-        resource=RawCopiesResource(),
-        rows=rows,
-        title="raw-copies",
-        progress=progress,
-    )
+    return [raw_copies_table(review=review, user=user, kind=kind)]

@@ -27,6 +27,10 @@ class FormKindConverter:
         except LookupError as error:
             raise ValueError(str(error)) from None
 
+    def reserved_words(self) -> list[str]:
+        """Every kind's slug: a review may not be called after one (review.services.check_review_slug)."""
+        return [kind.slug for kind in kinds.all_kinds()]
+
     def to_url(self, value: kinds.FormKind | str) -> str:
         slug = value.slug if isinstance(value, kinds.FormKind) else value
         try:

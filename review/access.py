@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from review.exports.jobs import may_download
+from review.exports.jobs import may_open
 from review.models import ExportJob, Membership, Record, Review
 from review.rules import remember_membership
 
@@ -75,14 +75,14 @@ def get_record(review: Review, record_id: int) -> Record:
 
 
 def get_export_job(review: Review, user, job_id: int) -> ExportJob:
-    """An export of the review that the user may open and download (else 404: someone else's personal
-    export, such as their raw copies, does not exist for you)."""
+    """An export of the review that the user may open (else 404: someone else's personal export, such as
+    their raw copies, does not exist for you)."""
     job = (
         ExportJob.objects.for_review(review)
         .filter(pk=job_id)
         .select_related("review", "requested_by")
         .first()
     )
-    if job is None or not may_download(job, user):
+    if job is None or not may_open(job, user):
         raise Http404("No such export in this review.")
     return job

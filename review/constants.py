@@ -41,14 +41,6 @@ class ImportFormat(models.TextChoices):
     CSV = "csv", "CSV or tab-delimited (with a column mapping)"
 
 
-class ImportStatus(models.TextChoices):
-    NEEDS_MAPPING = "needs_mapping", "Waiting for the column mapping"
-    QUEUED = "queued", "Waiting for the worker"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Imported"
-    FAILED = "failed", "Failed"
-
-
 class DuplicateStatus(models.TextChoices):
     PENDING = "pending", "Waiting for a person"
     MERGED = "merged", "Merged"
@@ -58,10 +50,15 @@ class DuplicateStatus(models.TextChoices):
 class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     XLSX = "xlsx", "XLSX"
+    ZIP = "zip", "ZIP of CSV files"
 
 
-class ExportStatus(models.TextChoices):
+class JobStatus(models.TextChoices):
+    """Where a background job is (review/jobs.py). Each kind of job says "running" and "done" in its own
+    words on its pages (`job_status_field`)."""
+
+    NEEDS_MAPPING = "needs_mapping", "Waiting for the column mapping"  # a CSV import, before it is queued
     QUEUED = "queued", "Waiting for the worker"
-    RUNNING = "running", "Exporting"
-    DONE = "done", "Ready"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
     FAILED = "failed", "Failed"

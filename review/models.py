@@ -9,14 +9,14 @@ from simple_history.models import HistoricalRecords
 from review.constants import (
     DuplicateStatus,
     ExportFormat,
-    ExportStatus,
     ImportFormat,
-    ImportStatus,
+    JobStatus,
     Role,
     SourceKind,
     Stage,
 )
 from review.exports import exporters
+from review.jobs import BackgroundJob, job_status_field
 from review.managers import (
     ExportJobQuerySet,
     MembershipQuerySet,
@@ -341,7 +341,7 @@ def import_upload_path(job: ImportJob, filename: str) -> str:
     return f"reviews/{job.review_id}/imports/{filename}"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One upload on its way to becoming a Search: the background task reports its progress here and
     the upload page polls it."""
 
@@ -358,35 +358,34 @@ class ImportJob(models.Model):
     file_format = models.CharField(max_length=20, choices=ImportFormat.choices, default=ImportFormat.AUTO)
     column_mapping = models.JSONField(default=dict, blank=True, help_text="Record field to CSV column.")
 
-    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
-    stage = models.CharField(max_length=200, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    status = job_status_field(running="Importing", done="Imported", before_queue=[JobStatus.NEEDS_MAPPING])
     parsed = models.PositiveIntegerField(default=0)
     imported = models.PositiveIntegerField(default=0)
     duplicates_merged = models.PositiveIntegerField(default=0)
     duplicates_queued = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
     search = models.ForeignKey(Search, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    task_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    noun = "import"
+    work = "review.importers.jobs.import_file"
+    failed_stage = "Failed: nothing was imported"
+    run_related = ("review", "created_by")
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
 
     @property
-    def is_finished(self) -> bool:
-        return self.status in {ImportStatus.DONE, ImportStatus.FAILED}
+    def what(self) -> str:
+        return f"the import of {self.file_name}"
+
+    def summary(self) -> dict:
+        return {"imported": self.imported}
 
 
 def export_upload_path(job: ExportJob, filename: str) -> str:
     return f"reviews/{job.review_id}/exports/{job.pk}/{filename}"
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """One export someone asked for: the background task writes the file here with the permissions its
     requester has when it runs, reports its progress, and the page polls it until the file is ready."""
 
@@ -401,23 +400,26 @@ class ExportJob(models.Model):
         help_text="Computed for the person who asked (blinding), so only they may download it.",
     )
 
-    status = models.CharField(max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    stage = models.CharField(max_length=200, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    status = job_status_field(running="Exporting", done="Ready")
     row_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
     file = models.FileField(upload_to=export_upload_path, blank=True, max_length=500)
     file_name = models.CharField(max_length=300, blank=True, help_text="The name the download gets.")
     file_size = models.PositiveBigIntegerField(default=0)
-    task_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    made_for_roles = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The requester's roles when the file was made: a personal file is no longer served once "
+        "they lose one of them.",
+    )
+
+    noun = "export"
+    work = "review.exports.jobs.make_file"
+    done_stage = "Ready"
+    run_related = ("review", "requested_by")
 
     objects = ExportJobQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(BackgroundJob.Meta):
         indexes = [
             # The recent exports beside the export buttons: "this person's exports in this review, newest first".
             models.Index(fields=["review", "requested_by", "-created_at"], name="export_job_recent_idx"),
@@ -431,6 +433,5 @@ class ExportJob(models.Model):
         exporter = exporters().get(self.kind)
         return exporter.label if exporter else self.kind
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {ExportStatus.DONE, ExportStatus.FAILED}
+    def summary(self) -> dict:
+        return {"rows": self.row_count}

@@ -1,24 +1,40 @@
 """What shows everything at once: the review dashboard. It reads the other apps so that their models
-never import each other in a cycle."""
+never import each other in a cycle. It returns data only: the views and templates choose how to show it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.urls import reverse
 
+from extraction import kinds, reconciliation, visibility
+from extraction.constants import CopyStatus
+from extraction.models import ExtractionForm
 from review.constants import DuplicateStatus
 from review.models import DuplicatePair, Membership, Record, Review, Search, Study
+from screening.progress import StageProgress, stage_progress
+from screening.services import conflicts_for
+from screening.visibility import Sight
 
 
-@dataclass
+@dataclass(frozen=True)
 class SourceCount:
     source_name: str
     kind: str
     records: int
 
 
-@dataclass
+@dataclass(frozen=True)
+class WorkItem:
+    """A line of "Your work": what is waiting for the signed-in member, and where to do it."""
+
+    label: str
+    count: int
+    url: str
+
+
+@dataclass(frozen=True)
 class DashboardSummary:
     records_identified: int
     duplicates_removed: int
@@ -26,9 +42,9 @@ class DashboardSummary:
     studies: int
     sources: list[SourceCount]
     team: list[Membership]
-    stages: list[dict] = field(default_factory=list)
-    my_work: list[dict] = field(default_factory=list)
-    duplicates_waiting: int = 0
+    stages: list[StageProgress]
+    my_work: list[WorkItem]
+    duplicates_waiting: int
 
 
 def dashboard_summary(*, review: Review, user) -> DashboardSummary:
@@ -45,8 +61,9 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
         .annotate(records=Count("records"))
         .order_by("kind", "source_name")
     ]
-    stages, my_work = _screening_summary(review=review, user=user)
-    summary = DashboardSummary(
+    sight = Sight.of(user, review)
+    stages = stage_progress(sight=sight)
+    return DashboardSummary(
         records_identified=counts["total"],
         duplicates_removed=counts["duplicates"],
         records_to_screen=counts["total"] - counts["duplicates"],
@@ -57,67 +74,35 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
             review=review, status=DuplicateStatus.PENDING
         ).count(),
         stages=stages,
-        my_work=my_work,
+        my_work=_screening_work(sight=sight, stages=stages) + _extraction_work(review=review, user=user),
     )
-    summary.my_work.extend(_extraction_work(review=review, user=user))
-    return summary
 
 
-def _screening_summary(*, review: Review, user) -> tuple[list[dict], list[dict]]:
-    """Per stage: counts by status and each reviewer's progress; and what the signed-in user has left."""
-    from django.urls import reverse
-
-    from review.constants import Stage
-    from screening import services as screening
-
-    stages, my_work = [], []
-    progress = screening.progress(review=review)
-    # A reviewer who may not settle conflicts would learn from the conflict count going up after their vote
-    # that the other reviewer disagreed: for them, conflicts count as open records.
-    sees_conflicts = (
-        user.has_perm("review.adjudicate", review)
-        or review.reviewers_resolve_conflicts
-        or not user.has_perm("review.screen", review)
-    )
-    for value, label in Stage.choices:
-        if not sees_conflicts:
-            counts = progress[value]["counts"]
-            counts["pending"] += counts["conflict"]
-            counts["conflict"] = None
-        stages.append(
-            {
-                "template": "screening/fragments/dashboard_stage.html",
-                "value": value,
-                "label": label,
-                **progress[value],
-            }
+def _screening_work(*, sight: Sight, stages: list[StageProgress]) -> list[WorkItem]:
+    """What the signed-in member has left in each queue, and the conflicts she may settle."""
+    review = sight.review
+    work = [
+        WorkItem(
+            label=f"{stage.label}: records left for you",
+            count=mine.left,
+            url=reverse("screening:queue", args=[review.slug, stage.stage]),
         )
-        mine = [p for p in progress[value]["progress"] if p["user"].pk == user.pk]
-        if mine:
-            my_work.append(
-                {
-                    "label": f"{label}: records left for you",
-                    "url": reverse("screening:queue", args=[review.slug, value]),
-                    "count": mine[0]["left"],
-                }
+        for stage in stages
+        if (mine := stage.reviewer(sight.user)) is not None
+    ]
+    if sight.settles_any:
+        work.append(
+            WorkItem(
+                label="Conflicts to resolve",
+                count=conflicts_for(review=review, user=sight.user).count(),
+                url=reverse("screening:conflicts", args=[review.slug]),
             )
-    if user.has_perm("review.adjudicate", review) or review.reviewers_resolve_conflicts:
-        my_work.append(
-            {
-                "label": "Conflicts to resolve",
-                "url": reverse("screening:conflicts", args=[review.slug]),
-                "count": screening.conflicts_for(review=review, user=user).count(),
-            }
         )
-    return stages, my_work
+    return work
 
 
-def _extraction_work(*, review: Review, user) -> list[dict]:
+def _extraction_work(*, review: Review, user) -> list[WorkItem]:
     """For each form kind: the user's drafts and, for reconcilers, the studies waiting for them."""
-    from extraction import kinds, reconciliation, visibility
-    from extraction.constants import CopyStatus
-    from extraction.models import ExtractionForm
-
     work = []
     forms = {form.kind: form for form in ExtractionForm.objects.filter(review=review)}
     reconciles = user.has_perm("review.adjudicate", review)
@@ -131,7 +116,7 @@ def _extraction_work(*, review: Review, user) -> list[dict]:
             .count()
         )
         if drafts:
-            work.append({"label": kind.to_code_label, "count": drafts, "url": url})
+            work.append(WorkItem(label=kind.to_code_label, count=drafts, url=url))
         if reconciles and (waiting := reconciliation.studies_to_reconcile(form=form).count()):
-            work.append({"label": kind.to_reconcile_label, "count": waiting, "url": url})
+            work.append(WorkItem(label=kind.to_reconcile_label, count=waiting, url=url))
     return work

@@ -46,6 +46,11 @@ def is_adjudicator(user, review: Review) -> bool:
 
 
 @rules.predicate
+def reviewers_resolve_conflicts(user, review: Review) -> bool:
+    return review.reviewers_resolve_conflicts
+
+
+@rules.predicate
 def can_write(user, review: Review) -> bool:
     m = membership_for(user, review)
     return bool(m and m.can_write)
@@ -59,4 +64,8 @@ rules.add_perm("review.resolve_duplicates", is_owner | is_reviewer)
 rules.add_perm("review.manage_studies", is_owner | is_reviewer | is_adjudicator)
 rules.add_perm("review.screen", is_reviewer)
 rules.add_perm("review.adjudicate", is_adjudicator | is_owner)
+# Who has conflicts to settle: adjudicators and owners, and the reviewers in one when the review lets them.
+rules.add_perm(
+    "review.settle_conflicts", is_adjudicator | is_owner | (is_reviewer & reviewers_resolve_conflicts)
+)
 rules.add_perm("review.write", can_write)

@@ -46,6 +46,9 @@ def reserved_review_slugs() -> frozenset[str]:
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("reviews/"):
                 words.update(part for part in route.split("/")[1:] if part and "<" not in part)
+                # A converter that matches a closed set of words (form kinds: "extraction", "rob") names them.
+                for converter in getattr(pattern.pattern, "converters", {}).values():
+                    words.update(getattr(converter, "reserved_words", lambda: ())())
 
     walk(get_resolver().url_patterns, "")
     return frozenset(words)
@@ -203,7 +206,7 @@ NOT_WORK = {
 
 
 def work_of(user) -> list[str]:
-    """What bears the user's name as its author ("votes", "record stages", "log entries"…), one entry per
+    """What bears the user's name as its author ("votes", "screening decisions", "log entries"…), one entry per
     kind: every model that points to users, history tables included, except the links in NOT_WORK. A new
     model is covered without being listed here."""
     kinds: list[str] = []

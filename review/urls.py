@@ -19,6 +19,7 @@ urlpatterns = [
     path("reviews/<slug:review_slug>/records/<int:record_id>/", views.record_detail, name="record"),
     path("reviews/<slug:review_slug>/imports/", views.imports, name="imports"),
     path("reviews/<slug:review_slug>/imports/<int:job_id>/", views.import_job, name="import_job"),
+    path("reviews/<slug:review_slug>/imports/<int:job_id>/again/", views.import_again, name="import_again"),
     path(
         "reviews/<slug:review_slug>/imports/<int:job_id>/columns/",
         views.import_columns,

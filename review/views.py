@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from review import duplicates, services
 from review.access import get_export_job, get_record, review_view
-from review.constants import DuplicateStatus, ExportStatus, ImportFormat, ImportStatus
+from review.constants import DuplicateStatus, ImportFormat, JobStatus
 from review.exports import ExportError
-from review.exports.jobs import export_panel, start_export
+from review.exports.jobs import download_refusal, export_panel, start_export
 from review.exports.tables import CONTENT_TYPES
 from review.forms import (
     AddMemberForm,
@@ -243,7 +243,7 @@ def imports(request: HttpRequest, review: Review) -> HttpResponse:
                 query=form.cleaned_data["query"],
                 file_format=file_format,
             )
-            if job.status == ImportStatus.NEEDS_MAPPING:
+            if job.status == JobStatus.NEEDS_MAPPING:
                 return redirect("review:import_columns", review_slug=review.slug, job_id=job.pk)
             return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
     searches = Search.objects.for_review(review).annotate(
@@ -266,19 +266,33 @@ def _job(review: Review, job_id: int) -> ImportJob:
     return job
 
 
+def _job_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A background job's page, or (for htmx's polling) its progress alone; the page's `#outcome` partial
+    says what the finished job gave."""
+    context["outcome"] = f"{template}#outcome"
+    if request.headers.get("HX-Request"):
+        template = "review/fragments/job_progress.html"
+    return render(request, template, context)
+
+
 @review_view()
 def import_job(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
+    return _job_page(request, "review/import_job.html", {"review": review, "job": _job(review, job_id)})
+
+
+@review_view(methods=["POST"], perm="review.import_records")
+def import_again(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
+    """Run an import once more after its worker failed it; the file is kept with the job."""
     job = _job(review, job_id)
-    template = (
-        "review/import_job.html#progress" if request.headers.get("HX-Request") else "review/import_job.html"
-    )
-    return render(request, template, {"review": review, "job": job})
+    if not job.requeue():
+        messages.error(request, "Only an import whose worker stopped or crashed can be asked again.")
+    return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
 
 
 @review_view(methods=["GET", "POST"], write_perm="review.import_records")
 def import_columns(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
     job = _job(review, job_id)
-    if job.status != ImportStatus.NEEDS_MAPPING:
+    if job.status != JobStatus.NEEDS_MAPPING:
         return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
     with job.file.open("rb") as handle:
         text = decode_text(handle.read(), file_name=job.file_name)
@@ -343,17 +357,17 @@ def exports(request: HttpRequest, review: Review) -> HttpResponse:
 @review_view()
 def export_job(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
     job = get_export_job(review, request.user, job_id)
-    template = (
-        "review/export_job.html#progress" if request.headers.get("HX-Request") else "review/export_job.html"
-    )
-    return render(request, template, {"review": review, "job": job})
+    refusal = download_refusal(job, request.user)
+    return _job_page(request, "review/export_job.html", {"review": review, "job": job, "refusal": refusal})
 
 
 @review_view()
 def export_download(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
     job = get_export_job(review, request.user, job_id)
-    if job.status != ExportStatus.DONE or not job.file:
+    if job.status != JobStatus.DONE or not job.file:
         raise Http404("This export has no file yet.")
+    if refusal := download_refusal(job, request.user):
+        raise PermissionDenied(refusal)
     try:
         handle = job.file.open("rb")
     except FileNotFoundError:

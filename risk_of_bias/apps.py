@@ -41,13 +41,13 @@ class RiskOfBiasConfig(AppConfig):
                 kind="rob.table",
                 label="Risk of bias: one row per result, consensus judgements with support",
                 file_stem="rob-table",
-                write=exports.write_rob_table,
+                tables=exports.rob_table,
             ),
             Exporter(
                 kind="rob.answers",
                 label="Risk of bias: assessors' answers (those you may see)",
                 file_stem="rob-answers",
-                write=exports.write_answers,
+                tables=exports.answers_table,
                 personal=True,
             ),
         ]
@@ -57,7 +57,7 @@ class RiskOfBiasConfig(AppConfig):
                     kind=f"rob.robvis-{key}",
                     label=f"robvis CSV, {load_tool(key).name}",
                     file_stem=f"robvis-{key}",
-                    write=partial(exports.write_robvis, tool=key),
+                    tables=partial(exports.robvis_table, tool=key),
                     formats=("csv",),
                 )
             )

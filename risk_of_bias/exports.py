@@ -1,12 +1,13 @@
-"""The risk-of-bias tables as files, run as background export jobs (review/exports/; apps.py registers
-them): the RoB table, one row per result; the CSV robvis reads, per tool; and every assessor's answers,
-blinded for the person who asked as their pages are (extraction/visibility.py). Queries do not grow with
-the number of results."""
+"""The risk-of-bias tables, as Tables for background export jobs (review/exports/; apps.py registers them):
+the RoB table, one row per result; the CSV robvis reads, per tool; and every assessor's answers, blinded
+for the person who asked as their pages are (extraction/visibility.py). Queries do not grow with the number
+of results."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
-from typing import BinaryIO
 
 from extraction import visibility
 from extraction.comparison import outcome_key
@@ -14,11 +15,10 @@ from extraction.models import Value
 from extraction.rob import NOT_APPLICABLE, Judgement, load_tool
 from extraction.rob.model import PRELIMINARY
 from extraction.rob.plots import robvis_csv
-from review.exports.tables import Progress, write_table
+from review.exports import Progress, Table
 from review.models import Review, short_citation
 from risk_of_bias import results, services
 from risk_of_bias.kind import DOMAIN_ORDER, OVERALL, TOOL_FIELD, judgement_key, question_fields
-from risk_of_bias.resources import AnswersResource, RobTableResource
 
 
 def rob_table_rows(*, review: Review) -> tuple[list[str], list[dict]]:
@@ -46,26 +46,43 @@ def rob_table_rows(*, review: Review) -> tuple[list[str], list[dict]]:
     return domains, table
 
 
-def write_rob_table(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
+TABLE_COLUMNS = [
+    ("study", "study"),
+    ("outcome", "outcome"),
+    ("time_point", "time point"),
+    ("tool", "tool"),
+    ("tool_name", "tool name"),
+    ("weight", "weight"),
+    ("assessors", "assessors"),
+    ("status", "status"),
+]
+
+
+def rob_table(*, review: Review, user, progress: Progress) -> list[Table]:
+    """One row per result: what was assessed, with which tool, each domain's consensus judgement and its
+    support, the overall judgement, and who reconciled it."""
     progress("Reading the consensus judgements", 10)
     domains, rows = rob_table_rows(review=review)
-    table = {"resource": RobTableResource(domains=domains), "rows": rows, "title": "risk-of-bias"}
-    return write_table(out=out, file_format=file_format, progress=progress, **table)
+    columns = list(TABLE_COLUMNS)
+    for key in [*domains, OVERALL]:
+        name = "Overall" if key == OVERALL else key
+        columns += [(f"j_{key}", name), (f"s_{key}", f"{name} support")]
+    columns.append(("reconciled_by", "reconciled by"))
+    cells = [[row[key] for key, _name in columns] for row in rows]
+    return [Table(name="risk-of-bias", columns=[name for _key, name in columns], rows=cells, count=len(rows))]
 
 
-def write_robvis(
-    *, review: Review, user, tool: str, file_format: str, out: BinaryIO, progress: Progress
-) -> int:
-    """robvis's columns for one tool (Study, D1…, Overall, Weight), reconciled results only."""
+def robvis_table(*, review: Review, user, tool: str, progress: Progress) -> list[Table]:
+    """robvis's columns for one tool (Study, D1…, Overall, Weight), as plots.robvis_csv writes them, for
+    the reconciled results of that tool."""
     progress("Reading the consensus judgements", 10)
     rows = [
         row
         for row in results.review_results(review=review, form=services.get_form(review))
         if row.complete and row.tool.key == tool
     ]
-    progress(f"Writing {len(rows):,} results", 50)
-    out.write(robvis_csv([row.plotted() for row in rows], tool=tool).encode("utf-8"))
-    return len(rows)
+    header, *lines = csv.reader(io.StringIO(robvis_csv([row.plotted() for row in rows], tool=tool)))
+    return [Table(name=f"robvis-{tool}", columns=header, rows=lines, count=len(lines))]
 
 
 ANSWER_COLUMNS = (
@@ -151,12 +168,28 @@ def answer_rows(*, review: Review, user) -> list[dict]:
     return rows
 
 
-def write_answers(*, review: Review, user, file_format: str, out: BinaryIO, progress: Progress) -> int:
+ANSWERS_TABLE = [
+    ("study", "study"),
+    ("outcome", "outcome"),
+    ("time_point", "time point"),
+    ("tool", "tool"),
+    ("assessor", "assessor"),
+    ("status", "status"),
+    ("submitted_at", "submitted at"),
+    ("section", "domain"),
+    ("question", "question"),
+    ("text", "question text"),
+    ("answer", "answer"),
+    ("support", "support"),
+    ("report", "report"),
+    ("page", "page"),
+]
+
+
+def answers_table(*, review: Review, user, progress: Progress) -> list[Table]:
     """Computed for `user`: their own answers, and others' only where blinding allows it for them."""
     progress("Reading the answers you may see", 10)
-    table = {
-        "resource": AnswersResource(),
-        "rows": answer_rows(review=review, user=user),
-        "title": "rob-answers",
-    }
-    return write_table(out=out, file_format=file_format, progress=progress, **table)
+    rows = answer_rows(review=review, user=user)
+    cells = [[row[key] for key, _name in ANSWERS_TABLE] for row in rows]
+    columns = [name for _key, name in ANSWERS_TABLE]
+    return [Table(name="rob-answers", columns=columns, rows=cells, count=len(rows), requester=user)]

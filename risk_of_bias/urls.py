@@ -25,5 +25,5 @@ urlpatterns = [
     path(R + "studies/<int:study_id>/reconcile/start/", views.consensus_start, name="consensus_start"),
     path(R + "consensus/<int:value_id>/", views.consensus_value, name="consensus_value"),
     path(R + "studies/<int:study_id>/consensus/", views.consensus_detail, name="consensus"),
-    path(R + "plots/<slug:name>.<slug:fmt>", views.plot, name="plot"),
+    path(R + "plots/<slug:plot>.<slug:image>", views.plot, name="plot"),
 ]

@@ -444,10 +444,10 @@ CONTENT_TYPES = {"svg": "image/svg+xml", "png": "image/png"}
 
 
 @review_view()
-def plot(request: HttpRequest, review: Review, name: str, fmt: str) -> HttpResponse:
+def plot(request: HttpRequest, review: Review, plot: str, image: str) -> HttpResponse:
     """A plot of the consensus judgements as robvis draws it, SVG or PNG: ?scale=rob2|robins-i,
     palette=default|colourblind, weighted=1 (summary), download=1 (as a file)."""
-    if name not in PLOTS or fmt not in CONTENT_TYPES:
+    if plot not in PLOTS or image not in CONTENT_TYPES:
         raise Http404("No such plot.")
     options = PlotForm(request.GET)
     if not options.is_valid():
@@ -456,19 +456,19 @@ def plot(request: HttpRequest, review: Review, name: str, fmt: str) -> HttpRespo
     rows = results.reconciled_in(results.review_results(review=review, form=services.get_form(review)), scale)
     if not rows:
         raise Http404("No result on this scale is reconciled yet.")
-    extra = {"weighted": options.cleaned_data["weighted"]} if name == "summary" else {}
+    extra = {"weighted": options.cleaned_data["weighted"]} if plot == "summary" else {}
     try:
-        image = PLOTS[name](
+        drawn = PLOTS[plot](
             [row.plotted() for row in rows],
             domains=results.plot_domains(rows),
             scale=scale,
             palette=options.cleaned_data["palette"],
-            fmt=fmt,
+            fmt=image,
             **extra,
         )
     except ValueError as error:  # a weighted summary with a result that has no weight
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(image, content_type=CONTENT_TYPES[fmt])
+    response = HttpResponse(drawn, content_type=CONTENT_TYPES[image])
     if options.cleaned_data["download"]:
-        response["Content-Disposition"] = f'attachment; filename="{review.slug}-rob-{name}-{scale}.{fmt}"'
+        response["Content-Disposition"] = f'attachment; filename="{review.slug}-rob-{plot}-{scale}.{image}"'
     return response

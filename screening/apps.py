@@ -70,7 +70,7 @@ class ScreeningConfig(AppConfig):
                 kind="screening.votes",
                 label="Screening votes (those you may see)",
                 file_stem="votes",
-                write=exports.write_votes,
+                tables=exports.votes_tables,
                 personal=True,
             )
         ]

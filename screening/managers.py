@@ -3,42 +3,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
 
-from screening.constants import RESOLVED, OutcomeStatus
+from screening.constants import RESOLVED
 
 if TYPE_CHECKING:
     from review.models import Review
 
 
-class OutcomeQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> OutcomeQuerySet:
+class DecisionQuerySet(models.QuerySet):
+    def for_review(self, review: Review) -> DecisionQuerySet:
         return self.filter(review=review)
-
-    def resolved(self) -> OutcomeQuerySet:
-        return self.filter(status__in=RESOLVED)
-
-    def conflicts(self) -> OutcomeQuerySet:
-        return self.filter(status=OutcomeStatus.CONFLICT)
 
 
 class VoteQuerySet(models.QuerySet):
     def for_review(self, review: Review) -> VoteQuerySet:
-        return self.filter(outcome__review=review)
+        return self.filter(decision__review=review)
 
     def visible_to(self, user, review: Review) -> VoteQuerySet:
-        """Blinding, on the server: a user sees their own votes, and everybody's once the record is resolved
-        at that stage. Adjudicators (and owners) see the votes of a conflict they did not vote in; when the
-        review lets reviewers settle their own conflicts, the reviewers in a conflict see each other's votes."""
-        from screening.models import Vote
+        """The votes `user` may see: the blinding rule lives in screening.visibility."""
+        from screening import visibility  # visibility builds on the models, which build on this module
 
-        mine = Exists(Vote.objects.filter(outcome=OuterRef("outcome"), reviewer=user))
-        visible = Q(reviewer=user) | Q(outcome__status__in=RESOLVED)
-        if user.has_perm("review.adjudicate", review):
-            visible |= Q(outcome__status=OutcomeStatus.CONFLICT) & ~mine
-        if review.reviewers_resolve_conflicts:
-            visible |= Q(outcome__status=OutcomeStatus.CONFLICT) & mine
-        return self.filter(visible)
+        return self.filter(visibility.Sight.of(user, review).votes())
 
     def resolved_only(self) -> VoteQuerySet:
-        return self.filter(outcome__status__in=RESOLVED)
+        return self.filter(decision__status__in=RESOLVED)

@@ -6,24 +6,28 @@ from simple_history.models import HistoricalRecords
 
 from review.constants import Stage
 from review.models import ExclusionReason, Record, Review
-from screening.constants import RESOLVED, OutcomeStatus, Verdict
-from screening.managers import OutcomeQuerySet, VoteQuerySet
+from screening.constants import RESOLVED, DecisionStatus, FinalVerdict, Verdict
+from screening.managers import DecisionQuerySet, VoteQuerySet
 
 
-class RecordStage(models.Model):
-    """Where a record stands at one stage: how many votes it has, and its final decision. Voting locks this
-    row, so a record never takes more votes than the review asks for."""
+class ScreeningDecision(models.Model):
+    """Where a record stands at one screening stage: how many votes it has, and its final decision. Voting
+    locks this row, so a record never takes more votes than the review asks for."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="record_stages")
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="stages")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="screening_decisions")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="screening_decisions")
     stage = models.CharField(max_length=20, choices=Stage.choices)
-    status = models.CharField(max_length=20, choices=OutcomeStatus.choices, default=OutcomeStatus.PENDING)
+    status = models.CharField(max_length=20, choices=DecisionStatus.choices, default=DecisionStatus.PENDING)
     votes_count = models.PositiveSmallIntegerField(default=0)
-    decision = models.CharField(
-        max_length=10, choices=[(Verdict.INCLUDE, "Include"), (Verdict.EXCLUDE, "Exclude")], blank=True
-    )
+    verdict = models.CharField(max_length=10, choices=FinalVerdict.choices, blank=True)
     reason = models.ForeignKey(
         ExclusionReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    conflict_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the votes first disagreed. From then on only adjudication settles the record: "
+        "a reviewer changing her vote cannot.",
     )
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -38,14 +42,14 @@ class RecordStage(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
-    objects = OutcomeQuerySet.as_manager()
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["record_id", "stage"]
         constraints = [models.UniqueConstraint(fields=["record", "stage"], name="unique_record_stage")]
         indexes = [
             # The queue and the conflict list: a review's records at a stage with a given status, in id order.
-            models.Index(fields=["review", "stage", "status", "record"], name="recordstage_queue_idx"),
+            models.Index(fields=["review", "stage", "status", "record"], name="decision_queue_idx"),
         ]
 
     def __str__(self) -> str:
@@ -59,7 +63,7 @@ class RecordStage(models.Model):
 class Vote(models.Model):
     """One reviewer's independent verdict on one record at one stage."""
 
-    outcome = models.ForeignKey(RecordStage, on_delete=models.CASCADE, related_name="votes")
+    decision = models.ForeignKey(ScreeningDecision, on_delete=models.CASCADE, related_name="votes")
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="votes")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="votes")

@@ -1,5 +1,5 @@
-"""Screening rules: the queue, votes, outcomes, conflicts and their resolution. Views and commands call
-these; nothing else writes votes or outcomes."""
+"""Screening rules: the queue, votes, decisions, conflicts and their resolution. Views and commands call
+these; nothing else writes votes or decisions. Who may see what is in screening.visibility."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from review.constants import Stage
 from review.models import ExclusionReason, Record, Review
 from review.services import ensure_study_for_report
-from screening.constants import MAX_PDF_BYTES, RESOLVED, OutcomeStatus, Verdict
-from screening.models import FullText, RecordStage, Vote
+from screening.constants import MAX_PDF_BYTES, RESOLVED, DecisionStatus, FinalVerdict, Verdict
+from screening.models import FullText, ScreeningDecision, Vote
+from screening.visibility import Sight
 
 
 def parse_stage(value: str) -> str:
@@ -38,19 +40,19 @@ def _id_range(field: str, above: int | None, below: int | None) -> Q:
 
 def queue(*, review: Review, stage: str, user, above: int | None = None, below: int | None = None):
     """Records the user has not voted on that still need votes at this stage, in id order. A record enters
-    title/abstract screening when it is not a duplicate, and full text when its title/abstract outcome is
+    title/abstract screening when it is not a duplicate, and full text when its title/abstract decision is
     include (and its report was not marked as not retrieved).
 
     `above`/`below` bound the record ids (exclusive). The bound is repeated inside each subquery: PostgreSQL
-    answers "the next two records" with merge anti-joins, and without it those read every vote and outcome
+    answers "the next two records" with merge anti-joins, and without it those read every vote and decision
     below the bound first, a cost that grows as the review progresses."""
     bounds = _id_range("record_id", above, below)
     records = Record.objects.for_review(review).unique().filter(_id_range("pk", above, below))
-    open_here = RecordStage.objects.filter(bounds, record=OuterRef("pk"), stage=stage)
+    open_here = ScreeningDecision.objects.filter(bounds, record=OuterRef("pk"), stage=stage)
     if stage == Stage.TITLE_ABSTRACT:
-        records = records.exclude(Exists(open_here.exclude(status=OutcomeStatus.PENDING)))
+        records = records.exclude(Exists(open_here.exclude(status=DecisionStatus.PENDING)))
     else:
-        records = records.filter(Exists(open_here.filter(status=OutcomeStatus.PENDING))).exclude(
+        records = records.filter(Exists(open_here.filter(status=DecisionStatus.PENDING))).exclude(
             Exists(FullText.objects.filter(bounds, record=OuterRef("pk"), not_retrieved=True))
         )
     mine = Vote.objects.filter(bounds, record=OuterRef("pk"), stage=stage, reviewer=user)
@@ -60,10 +62,10 @@ def queue(*, review: Review, stage: str, user, above: int | None = None, below: 
 def my_open_votes(*, review: Review, stage: str, user):
     """The user's votes at this stage on records not yet resolved: the ones they may still change."""
     return Vote.objects.filter(
-        outcome__review=review,
+        decision__review=review,
         stage=stage,
         reviewer=user,
-        outcome__status__in=[OutcomeStatus.PENDING, OutcomeStatus.CONFLICT],
+        decision__status__in=[DecisionStatus.PENDING, DecisionStatus.CONFLICT],
     )
 
 
@@ -127,21 +129,27 @@ def previous_record(*, review: Review, stage: str, user, before: int) -> Record 
 # Votes --------------------------------------------------------------------------------------------------
 
 
-def _outcome_of(votes: list[Vote], stage: str, needed: int) -> tuple[str, str, ExclusionReason | None]:
-    """(status, decision, reason) from the votes: agreed exclude leaves, agreed include (or include/maybe at
+def _status_from_votes(
+    votes: list[Vote], stage: str, needed: int, *, conflict_since: datetime | None
+) -> tuple[str, str, ExclusionReason | None]:
+    """(status, verdict, reason) from the votes: agreed exclude leaves, agreed include (or include/maybe at
     title and abstract) goes on, anything else is a conflict. At full text a "maybe" or two different
-    exclusion reasons are a conflict too: PRISMA counts full-text exclusions per reason."""
+    exclusion reasons are a conflict too: PRISMA counts full-text exclusions per reason. A record that was
+    once in conflict stays in conflict whatever its votes become: only adjudication settles it (else a
+    reviewer could settle it alone by changing her vote to the other one's)."""
     if len(votes) < needed:
-        return OutcomeStatus.PENDING, "", None
+        return DecisionStatus.PENDING, "", None
+    if conflict_since is not None:
+        return DecisionStatus.CONFLICT, "", None
     verdicts = {v.verdict for v in votes}
     if verdicts == {Verdict.EXCLUDE}:
         reasons = {v.reason_id for v in votes}
         if stage == Stage.FULL_TEXT and len(reasons) > 1:
-            return OutcomeStatus.CONFLICT, "", None
-        return OutcomeStatus.EXCLUDED, Verdict.EXCLUDE, votes[0].reason
+            return DecisionStatus.CONFLICT, "", None
+        return DecisionStatus.EXCLUDED, FinalVerdict.EXCLUDE, votes[0].reason
     if Verdict.EXCLUDE not in verdicts and (stage == Stage.TITLE_ABSTRACT or verdicts == {Verdict.INCLUDE}):
-        return OutcomeStatus.INCLUDED, Verdict.INCLUDE, None
-    return OutcomeStatus.CONFLICT, "", None
+        return DecisionStatus.INCLUDED, FinalVerdict.INCLUDE, None
+    return DecisionStatus.CONFLICT, "", None
 
 
 def _reason_for(review: Review, reason: ExclusionReason | int | None) -> ExclusionReason | None:
@@ -165,17 +173,17 @@ def _check_verdict(*, review: Review, stage: str, verdict: str, reason) -> Exclu
     return reason
 
 
-def _locked_outcome(*, record: Record, stage: str) -> RecordStage | None:
-    return RecordStage.objects.select_for_update().filter(record=record, stage=stage).first()
+def _locked_decision(*, record: Record, stage: str) -> ScreeningDecision | None:
+    return ScreeningDecision.objects.select_for_update().filter(record=record, stage=stage).first()
 
 
-def _settle(*, outcome: RecordStage, review: Review, record: Record) -> None:
+def _settle(*, decision: ScreeningDecision, review: Review, record: Record) -> None:
     """What follows a final decision: an included title/abstract goes on to full text; an included full
     text gets its study, so extraction finds it."""
-    if outcome.status != OutcomeStatus.INCLUDED:
+    if decision.status != DecisionStatus.INCLUDED:
         return
-    if outcome.stage == Stage.TITLE_ABSTRACT:
-        RecordStage.objects.get_or_create(review=review, record=record, stage=Stage.FULL_TEXT)
+    if decision.stage == Stage.TITLE_ABSTRACT:
+        ScreeningDecision.objects.get_or_create(review=review, record=record, stage=Stage.FULL_TEXT)
     else:
         ensure_study_for_report(record=record)
 
@@ -190,42 +198,49 @@ def cast_vote(
     reason: ExclusionReason | int | None = None,
     note: str = "",
     when: datetime | None = None,
+    recorded_by=None,
+    history_note: str = "",
 ) -> Vote:
-    """Record or change the reviewer's vote. The outcome row is locked first, so two reviewers voting at the
-    same moment are serialised and the record never takes more than the review's N votes."""
+    """Record or change the reviewer's vote. The decision row is locked first, so two reviewers voting at the
+    same moment are serialised and the record never takes more than the review's N votes. `recorded_by`
+    is who enters a vote cast elsewhere (an import), kept in the history with `history_note`; the vote's
+    author stays its reviewer."""
     stage = parse_stage(stage)
     if record.review_id != review.pk or record.duplicate_of_id is not None:
         raise ValidationError("Only this review's unique records are screened.")
     if not reviewer.has_perm("review.screen", review):
         raise ValidationError(f"{reviewer.username} is not a reviewer in this review.")
     reason = _check_verdict(review=review, stage=stage, verdict=verdict, reason=reason)
+    entry = (when, recorded_by or reviewer, history_note)
     try:
-        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, when)
-    except _OutcomeCreatedMeanwhile:
-        # Another reviewer's first vote created the record's outcome row a moment ago; now it exists, so
+        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, *entry)
+    except _DecisionCreatedMeanwhile:
+        # Another reviewer's first vote created the record's decision row a moment ago; now it exists, so
         # this attempt waits for their lock like any other.
-        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, when)
+        return _cast_vote(review, record, stage, reviewer, verdict, reason, note, *entry)
 
 
-class _OutcomeCreatedMeanwhile(Exception):
+class _DecisionCreatedMeanwhile(Exception):
     pass
 
 
 @transaction.atomic
-def _cast_vote(review, record, stage, reviewer, verdict, reason, note, when) -> Vote:
-    outcome = _locked_outcome(record=record, stage=stage)
-    if outcome is None:
+def _cast_vote(
+    review, record, stage, reviewer, verdict, reason, note, when, recorded_by, history_note
+) -> Vote:
+    decision = _locked_decision(record=record, stage=stage)
+    if decision is None:
         if stage != Stage.TITLE_ABSTRACT:
             raise ValidationError("This record has not reached full-text screening.")
-        # A record's first vote: its outcome row is created below, already in its new state.
-        outcome, votes = RecordStage(review=review, record=record, stage=stage), []
+        # A record's first vote: its decision row is created below, already in its new state.
+        decision, votes = ScreeningDecision(review=review, record=record, stage=stage), []
     else:
-        votes = list(outcome.votes.select_related("reason"))
+        votes = list(decision.votes.select_related("reason"))
     vote = next((v for v in votes if v.reviewer_id == reviewer.pk), None)
     needed = review.reviewers_per_record(stage)
     if vote is None and len(votes) >= needed:
         raise ValidationError(f"This record already has its {needed} votes at this stage.")
-    if outcome.is_resolved:
+    if decision.is_resolved:
         raise ValidationError(
             "This record is already resolved at this stage; its votes can no longer change."
         )
@@ -235,29 +250,42 @@ def _cast_vote(review, record, stage, reviewer, verdict, reason, note, when) -> 
         vote = Vote(record=record, stage=stage, reviewer=reviewer, created_at=when or timezone.now())
         votes.append(vote)
     vote.verdict, vote.reason, vote.note = verdict, reason, note.strip()
-    first_vote = outcome.pk is None
+    first_vote = decision.pk is None
     if first_vote:
         try:
             with transaction.atomic():
-                _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=reviewer)
+                _update_decision(
+                    decision=decision, votes=votes, review=review, record=record, user=recorded_by
+                )
         except IntegrityError as error:
-            raise _OutcomeCreatedMeanwhile from error
-    vote.outcome = outcome
-    vote._history_user = reviewer  # type: ignore[attr-defined]
+            raise _DecisionCreatedMeanwhile from error
+    vote.decision = decision
+    vote._history_user = recorded_by  # type: ignore[attr-defined]
+    if history_note:
+        vote._change_reason = history_note  # type: ignore[attr-defined]
     vote.save()
     if not first_vote:
-        _update_outcome(outcome=outcome, votes=votes, review=review, record=record, user=reviewer)
+        _update_decision(decision=decision, votes=votes, review=review, record=record, user=recorded_by)
     return vote
 
 
-def _update_outcome(*, outcome: RecordStage, votes: list[Vote], review: Review, record: Record, user) -> None:
-    status, decision, reason = _outcome_of(votes, outcome.stage, review.reviewers_per_record(outcome.stage))
-    outcome.status, outcome.decision, outcome.reason = status, decision, reason
-    outcome.votes_count = len(votes)
-    outcome.resolved_by, outcome.resolved_at = None, timezone.now() if status in RESOLVED else None
-    outcome._history_user = user  # type: ignore[attr-defined]
-    outcome.save()
-    _settle(outcome=outcome, review=review, record=record)
+def _update_decision(
+    *, decision: ScreeningDecision, votes: list[Vote], review: Review, record: Record, user
+) -> None:
+    status, verdict, reason = _status_from_votes(
+        votes,
+        decision.stage,
+        review.reviewers_per_record(decision.stage),
+        conflict_since=decision.conflict_since,
+    )
+    decision.status, decision.verdict, decision.reason = status, verdict, reason
+    decision.votes_count = len(votes)
+    decision.resolved_by, decision.resolved_at = None, timezone.now() if status in RESOLVED else None
+    if status == DecisionStatus.CONFLICT and decision.conflict_since is None:
+        decision.conflict_since = timezone.now()
+    decision._history_user = user  # type: ignore[attr-defined]
+    decision.save()
+    _settle(decision=decision, review=review, record=record)
 
 
 @transaction.atomic
@@ -268,16 +296,18 @@ def decide_waiting_records(*, review: Review, user) -> int:
     decided = 0
     for stage in Stage.values:
         waiting = (
-            RecordStage.objects.for_review(review)
+            ScreeningDecision.objects.for_review(review)
             .filter(
-                stage=stage, status=OutcomeStatus.PENDING, votes_count__gte=review.reviewers_per_record(stage)
+                stage=stage,
+                status=DecisionStatus.PENDING,
+                votes_count__gte=review.reviewers_per_record(stage),
             )
             .select_for_update(of=("self",))
             .select_related("record")
         )
-        for outcome in waiting:
-            votes = list(outcome.votes.select_related("reason"))
-            _update_outcome(outcome=outcome, votes=votes, review=review, record=outcome.record, user=user)
+        for decision in waiting:
+            votes = list(decision.votes.select_related("reason"))
+            _update_decision(decision=decision, votes=votes, review=review, record=decision.record, user=user)
             decided += 1
     return decided
 
@@ -285,75 +315,81 @@ def decide_waiting_records(*, review: Review, user) -> int:
 @transaction.atomic
 def withdraw_last_vote(*, review: Review, stage: str, reviewer) -> Record | None:
     """Undo: take back the reviewer's most recent vote at this stage, if its record is not resolved yet.
-    The deletion is kept in the vote's history. Returns the record, to put it back on screen."""
+    The deletion is kept in the vote's history. Returns the record, to put it back on screen. A conflict
+    stays one: the record waits for her vote again, and then goes back to adjudication."""
     last = (
-        Vote.objects.filter(outcome__review=review, stage=stage, reviewer=reviewer)
+        Vote.objects.filter(decision__review=review, stage=stage, reviewer=reviewer)
         .order_by("-updated_at", "-id")
-        .select_related("outcome", "record")
+        .select_related("decision", "record")
         .first()
     )
     if last is None:
         raise ValidationError("You have no vote to undo at this stage.")
-    outcome = RecordStage.objects.select_for_update().get(pk=last.outcome_id)
-    if outcome.is_resolved:
+    decision = ScreeningDecision.objects.select_for_update().get(pk=last.decision_id)
+    if decision.is_resolved:
         raise ValidationError("Your last vote is on a record that is already resolved; it cannot be undone.")
     last._history_user = reviewer  # type: ignore[attr-defined]
     last.delete()
-    votes = list(outcome.votes.select_related("reason"))
-    _update_outcome(outcome=outcome, votes=votes, review=review, record=last.record, user=reviewer)
+    votes = list(decision.votes.select_related("reason"))
+    _update_decision(decision=decision, votes=votes, review=review, record=last.record, user=reviewer)
     return last.record
 
 
 # Conflicts ----------------------------------------------------------------------------------------------
 
 
-def can_resolve(*, user, outcome: RecordStage, review: Review, voters: set[int]) -> bool:
-    """Adjudicators and owners settle conflicts they did not vote in; with the review setting on, the
-    reviewers in the conflict may settle it themselves."""
-    if user.pk in voters:
-        return review.reviewers_resolve_conflicts
-    return user.has_perm("review.adjudicate", review)
-
-
 @transaction.atomic
 def resolve_conflict(
-    *, review: Review, outcome: RecordStage, user, decision: str, reason=None, note: str = ""
-) -> RecordStage:
-    outcome = RecordStage.objects.select_for_update().select_related("record").get(pk=outcome.pk)
-    if outcome.review_id != review.pk:
+    *, review: Review, decision: ScreeningDecision, user, verdict: str, reason=None, note: str = ""
+) -> ScreeningDecision:
+    decision = ScreeningDecision.objects.select_for_update().select_related("record").get(pk=decision.pk)
+    if decision.review_id != review.pk:
         raise ValidationError("That record is not in this review.")
-    if outcome.status != OutcomeStatus.CONFLICT:
+    if decision.is_resolved:
         raise ValidationError("This record is not in conflict (it may have been resolved already).")
-    voters = set(outcome.votes.values_list("reviewer_id", flat=True))
-    if not can_resolve(user=user, outcome=outcome, review=review, voters=voters):
-        raise ValidationError("You may not settle this conflict.")
-    if decision not in (Verdict.INCLUDE, Verdict.EXCLUDE):
+    voters = set(decision.votes.values_list("reviewer_id", flat=True))
+    # One message whether the record waits for votes or is a conflict that is not hers to settle: which
+    # one it is would tell a reviewer how the other voted.
+    if not Sight.of(user, review).may_settle(decision, voters):
+        raise ValidationError("You may not settle this conflict (or there is none to settle).")
+    if verdict not in FinalVerdict.values:
         raise ValidationError("The final decision is include or exclude.")
-    reason = _check_verdict(review=review, stage=outcome.stage, verdict=decision, reason=reason)
+    reason = _check_verdict(review=review, stage=decision.stage, verdict=verdict, reason=reason)
     if not note.strip() and reason is None:
         raise ValidationError("Give a reason for the decision (a note, or an exclusion reason).")
-    outcome.status = OutcomeStatus.INCLUDED if decision == Verdict.INCLUDE else OutcomeStatus.EXCLUDED
-    outcome.decision, outcome.reason, outcome.note = decision, reason, note.strip()
-    outcome.resolved_by, outcome.resolved_at = user, timezone.now()
-    outcome._history_user = user  # type: ignore[attr-defined]
-    outcome.save()
-    _settle(outcome=outcome, review=review, record=outcome.record)
-    return outcome
+    decision.status = DecisionStatus.INCLUDED if verdict == Verdict.INCLUDE else DecisionStatus.EXCLUDED
+    decision.verdict, decision.reason, decision.note = verdict, reason, note.strip()
+    decision.resolved_by, decision.resolved_at = user, timezone.now()
+    decision._history_user = user  # type: ignore[attr-defined]
+    decision.save()
+    _settle(decision=decision, review=review, record=decision.record)
+    return decision
+
+
+def conflicts_for(*, review: Review, user):
+    """Open conflicts this user may settle."""
+    return ScreeningDecision.objects.for_review(review).filter(Sight.of(user, review).conflicts())
 
 
 # Full text ----------------------------------------------------------------------------------------------
 
+PDF_SIGNATURE = b"%PDF-"
+
 
 def _check_pdf(upload: UploadedFile) -> None:
+    """A PDF starts with %PDF- at its very first byte (a file that merely holds it further on, such as an
+    HTML page with the string in a comment, is refused); sizes are given to the byte."""
+    if not upload.size:
+        raise ValidationError(f"“{upload.name}” is empty (0 bytes); choose the PDF again.")
     if upload.size > MAX_PDF_BYTES:
         raise ValidationError(
-            f"“{upload.name}” is {upload.size // (1024 * 1024)} MB; full texts may be at most "
-            f"{MAX_PDF_BYTES // (1024 * 1024)} MB."
+            f"“{upload.name}” is {upload.size:,} bytes; full texts may be at most {MAX_PDF_BYTES:,} bytes "
+            f"({filesizeformat(MAX_PDF_BYTES)})."
         )
     upload.seek(0)
-    head = upload.read(1024)
+    head = upload.read(len(PDF_SIGNATURE))
     upload.seek(0)
-    if b"%PDF-" not in head:
+    if head != PDF_SIGNATURE:
         raise ValidationError(f"“{upload.name}” is not a PDF (it does not start with %PDF-).")
 
 
@@ -384,69 +420,3 @@ def attach_full_text(
     full_text._history_user = user  # type: ignore[attr-defined]
     full_text.save()
     return full_text
-
-
-# Progress -----------------------------------------------------------------------------------------------
-
-
-def progress(*, review: Review) -> dict[str, dict]:
-    """Per stage: counts by status, and per reviewer the votes cast and the records left in their queue.
-    A fixed number of queries, whatever the size of the review or its team: a reviewer's queue is the
-    stage's open records less those they already voted on."""
-    not_retrieved = Exists(FullText.objects.filter(record=OuterRef("record"), not_retrieved=True))
-    by_stage = {
-        row["stage"]: row
-        for row in RecordStage.objects.for_review(review)
-        .values("stage")
-        .annotate(
-            **{s: Count("id", filter=Q(status=s)) for s in OutcomeStatus.values},
-            open=Count("id", filter=Q(status=OutcomeStatus.PENDING) & ~Q(not_retrieved)),
-        )
-    }
-    unique = Record.objects.for_review(review).unique().count()
-    members = list(review.memberships.reviewers().select_related("user"))
-    votes = {
-        (row["stage"], row["reviewer_id"]): row
-        for row in Vote.objects.for_review(review)
-        .values("stage", "reviewer_id")
-        .annotate(
-            cast=Count("id"),
-            open=Count("id", filter=Q(outcome__status=OutcomeStatus.PENDING) & ~Q(not_retrieved)),
-        )
-    }
-    result = {}
-    for stage in Stage.values:
-        row = by_stage.get(stage, {})
-        counts = {s: row.get(s, 0) for s in OutcomeStatus.values}
-        if stage == Stage.TITLE_ABSTRACT:
-            counts["not_started"] = unique - sum(counts.values())
-            open_records = unique - counts["conflict"] - counts["included"] - counts["excluded"]
-        else:
-            open_records = row.get("open", 0)
-        reviewers = []
-        for m in members:
-            mine = votes.get((stage, m.user_id), {})
-            done, left = mine.get("cast", 0), open_records - mine.get("open", 0)
-            total = done + left
-            reviewers.append(
-                {
-                    "user": m.user,
-                    "done": done,
-                    "left": left,
-                    "percent": round(100 * done / total) if total else 100,
-                }
-            )
-        result[stage] = {"counts": counts, "progress": reviewers}
-    return result
-
-
-def conflicts_for(*, review: Review, user):
-    """Open conflicts this user may settle."""
-    mine = Exists(Vote.objects.filter(outcome=OuterRef("pk"), reviewer=user))
-    outcomes = RecordStage.objects.for_review(review).conflicts()
-    allowed = Q(pk__in=[])
-    if user.has_perm("review.adjudicate", review):
-        allowed |= ~mine
-    if review.reviewers_resolve_conflicts:
-        allowed |= mine
-    return outcomes.filter(allowed)

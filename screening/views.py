@@ -6,17 +6,30 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.middleware import HtmxDetails
 
 from review.access import get_record, review_view
 from review.constants import Stage
 from review.exports.jobs import export_panel
 from review.models import Record, Review
 from screening import services
-from screening.agreement import stage_agreement
-from screening.constants import OutcomeStatus
-from screening.forms import FullTextForm, ResolveForm
-from screening.models import FullText, RecordStage, Vote
+from screening.agreement import scope_for, stage_agreement
+from screening.forms import FullTextForm, ResolveForm, VoteForm
+from screening.models import FullText, ScreeningDecision, Vote
+from screening.visibility import SHOWN_LABELS, Sight
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+# Views that answer htmx with a fragment and a plain request with the page: caches must tell them apart.
+vary_on_htmx = vary_on_headers("HX-Request")
+
+PDF_POLICY = "sandbox; default-src 'none'; frame-ancestors 'self'"
 
 
 def _stage(value: str) -> str:
@@ -26,7 +39,7 @@ def _stage(value: str) -> str:
 
 
 def _screen_context(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     review: Review,
     stage: str,
     records: list[Record],
@@ -65,13 +78,29 @@ def _screen_context(
     }
 
 
-def _render_screen(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
-    template = "screening/queue.html#screen" if request.headers.get("HX-Request") else "screening/queue.html"
+def _render_screen(request: HtmxHttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    template = "screening/queue.html#screen" if request.htmx else "screening/queue.html"
     return render(request, template, context, status=status)
 
 
+def _on_screen(
+    request: HtmxHttpRequest, review: Review, stage: str, record: Record, **context
+) -> HttpResponse:
+    """The record back on screen with the next one prefetched (after an error, or an undo)."""
+    records = [record] + services.next_records(
+        review=review, stage=stage, user=request.user, after=record.pk, limit=1
+    )
+    return _render_screen(request, {**_screen_context(request, review, stage, records), **context})
+
+
+def _queue_url(review: Review, stage: str, **query: int) -> str:
+    url = reverse("screening:queue", args=[review.slug, stage])
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@vary_on_htmx
 @review_view(perm="review.screen")
-def queue(request: HttpRequest, review: Review, stage: str) -> HttpResponse:
+def queue(request: HtmxHttpRequest, review: Review, stage: str) -> HttpResponse:
     """One record at a time: ?record=<id> shows a given one, ?after=<id> the next (j), ?before=<id> the
     previous (k)."""
     stage = _stage(stage)
@@ -101,13 +130,14 @@ def queue(request: HttpRequest, review: Review, stage: str) -> HttpResponse:
         raise Http404("Record ids are numbers.") from error
     records = [r for i, r in enumerate(records) if r not in records[:i]]
     context = _screen_context(request, review, stage, records)
-    if not request.headers.get("HX-Request"):
+    if not request.htmx:
         context["left"] = services.queue(review=review, stage=stage, user=user).count()
     return _render_screen(request, context)
 
 
+@vary_on_htmx
 @review_view(methods=["POST"], perm="review.screen")
-def vote(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
+def vote(request: HtmxHttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
     """Cast or change a vote, then answer with the next record (and the one after, prefetched)."""
     stage = _stage(stage)
     record = (
@@ -118,97 +148,68 @@ def vote(request: HttpRequest, review: Review, stage: str, record_id: int) -> Ht
     )
     if record is None:
         raise Http404("No such record in this review.")
+    form = VoteForm(request.POST, review=review)
     try:
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
         services.cast_vote(
-            review=review,
-            record=record,
-            stage=stage,
-            reviewer=request.user,
-            verdict=request.POST.get("verdict", ""),
-            reason=request.POST.get("reason") or None,
-            note=request.POST.get("note", ""),
+            review=review, record=record, stage=stage, reviewer=request.user, **form.cleaned_data
         )
-    except (ValidationError, ValueError) as error:
-        message = (
-            " ".join(error.messages) if isinstance(error, ValidationError) else "That reason is not valid."
-        )
-        if not request.headers.get("HX-Request"):
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        if not request.htmx:
             messages.error(request, message)
-            return redirect(f"{reverse('screening:queue', args=[review.slug, stage])}?record={record.pk}")
-        records = [record] + services.next_records(
-            review=review, stage=stage, user=request.user, after=record.pk, limit=1
-        )
-        return _render_screen(request, _screen_context(request, review, stage, records, error=message))
-    if not request.headers.get("HX-Request"):
-        return redirect(f"{reverse('screening:queue', args=[review.slug, stage])}?after={record.pk}")
+            return redirect(_queue_url(review, stage, record=record.pk))
+        return _on_screen(request, review, stage, record, error=message)
+    if not request.htmx:
+        return redirect(_queue_url(review, stage, after=record.pk))
     records = services.next_records(review=review, stage=stage, user=request.user, after=record.pk)
     context = _screen_context(request, review, stage, records, all_from_queue=True)
     context["last_voted"] = record
     return _render_screen(request, context)
 
 
+@vary_on_htmx
 @review_view(methods=["POST"], perm="review.screen")
-def undo(request: HttpRequest, review: Review, stage: str) -> HttpResponse:
+def undo(request: HtmxHttpRequest, review: Review, stage: str) -> HttpResponse:
     stage = _stage(stage)
     try:
         record = services.withdraw_last_vote(review=review, stage=stage, reviewer=request.user)
     except ValidationError as error:
         message = " ".join(error.messages)
-        if not request.headers.get("HX-Request"):
+        if not request.htmx:
             messages.error(request, message)
-            return redirect("screening:queue", review_slug=review.slug, stage=stage)
+            return redirect(_queue_url(review, stage))
         records = services.next_records(review=review, stage=stage, user=request.user)
         return _render_screen(request, _screen_context(request, review, stage, records, error=message))
-    if not request.headers.get("HX-Request"):
-        return redirect(f"{reverse('screening:queue', args=[review.slug, stage])}?record={record.pk}")
-    records = [record] + services.next_records(
-        review=review, stage=stage, user=request.user, after=record.pk, limit=1
-    )
-    context = _screen_context(request, review, stage, records)
-    context["undone"] = True
-    return _render_screen(request, context)
+    if not request.htmx:
+        return redirect(_queue_url(review, stage, record=record.pk))
+    return _on_screen(request, review, stage, record, undone=True)
 
 
-def _outcome(review: Review, stage: str, record_id: int) -> RecordStage:
-    outcome = (
-        RecordStage.objects.for_review(review)
+def _decision(review: Review, stage: str, record_id: int) -> ScreeningDecision | None:
+    return (
+        ScreeningDecision.objects.for_review(review)
         .filter(stage=stage, record_id=record_id)
         .select_related("record", "resolved_by", "reason")
         .first()
     )
-    if outcome is None:
-        raise Http404("This record has no screening at this stage yet.")
-    return outcome
 
 
-@review_view()
-def record_votes(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
-    """A record at a stage: the votes the user may see (blinded until resolved) and, for who may settle a
-    conflict, the form to do so."""
-    stage = _stage(stage)
-    record = get_record(review, record_id)
-    outcome = (
-        RecordStage.objects.for_review(review)
-        .filter(stage=stage, record=record)
-        .select_related("resolved_by", "reason")
-        .first()
-    )
-    votes = []
-    can_resolve = False
-    if outcome is not None:
-        votes = list(
-            Vote.objects.filter(outcome=outcome)
-            .visible_to(request.user, review)
-            .select_related("reviewer", "reason")
-        )
-        voters = set(outcome.votes.values_list("reviewer_id", flat=True))
-        can_resolve = outcome.status == OutcomeStatus.CONFLICT and services.can_resolve(
-            user=request.user, outcome=outcome, review=review, voters=voters
-        )
-    # The status of a record is itself a hint of the other votes: shown only when its votes are.
-    show_status = outcome is not None and (
-        outcome.is_resolved or can_resolve or len(votes) == outcome.votes_count
-    )
+def _record_votes_page(
+    request: HttpRequest, review: Review, stage: str, record: Record, form: ResolveForm | None = None
+) -> HttpResponse:
+    """A record at a stage as the user may see it (screening.visibility): its status, the votes she may
+    see and, for who may settle its conflict, the form to do so."""
+    decision = _decision(review, stage, record.pk)
+    votes: list[Vote] = []
+    status = ""
+    if decision is not None:
+        sight = Sight.of(request.user, review)
+        votes = list(decision.votes.filter(sight.votes()).select_related("reviewer", "reason"))
+        voters = set(decision.votes.values_list("reviewer_id", flat=True))
+        status = sight.status_of(decision, voters)
+        form = (form or ResolveForm(review=review)) if sight.may_settle(decision, voters) else None
     return render(
         request,
         "screening/record_votes.html",
@@ -217,38 +218,49 @@ def record_votes(request: HttpRequest, review: Review, stage: str, record_id: in
             "record": record,
             "stage": stage,
             "stage_label": Stage(stage).label,
-            "outcome": outcome if show_status else None,
+            "decision": decision,
+            "status_label": SHOWN_LABELS.get(status, ""),
             "votes": votes,
-            "form": ResolveForm(review=review) if can_resolve else None,
+            "form": form,
         },
     )
 
 
+@review_view()
+def record_votes(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
+    stage = _stage(stage)
+    return _record_votes_page(request, review, stage, get_record(review, record_id))
+
+
 @review_view(methods=["POST"], write_perm="review.write")
 def resolve(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
+    """Settle a conflict. A refused decision shows the page again with the errors at the form; who has no
+    form there (she may not settle this record) reads the reason as a message."""
     stage = _stage(stage)
-    outcome = _outcome(review, stage, record_id)
+    decision = _decision(review, stage, record_id)
+    if decision is None:
+        raise Http404("This record has no screening at this stage yet.")
     form = ResolveForm(request.POST, review=review)
     if form.is_valid():
         try:
             services.resolve_conflict(
                 review=review,
-                outcome=outcome,
+                decision=decision,
                 user=request.user,
-                decision=form.cleaned_data["decision"],
+                verdict=form.cleaned_data["decision"],
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect(
-                "screening:record_votes", review_slug=review.slug, stage=stage, record_id=record_id
-            )
-        messages.success(request, f"Conflict on {outcome.record.short_citation} resolved.")
-        return redirect(f"{reverse('screening:conflicts', args=[review.slug])}?stage={stage}")
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Conflict on {decision.record.short_citation} resolved.")
+            return redirect(f"{reverse('screening:conflicts', args=[review.slug])}?stage={stage}")
+    voters = set(decision.votes.values_list("reviewer_id", flat=True))
+    if Sight.of(request.user, review).may_settle(decision, voters):
+        return _record_votes_page(request, review, stage, decision.record, form=form)
+    for error in form.non_field_errors() or [e for errors in form.errors.values() for e in errors]:
+        messages.error(request, error)
     return redirect("screening:record_votes", review_slug=review.slug, stage=stage, record_id=record_id)
 
 
@@ -257,14 +269,14 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
     """Open conflicts the user may settle, with the votes and notes side by side."""
     stage = request.GET.get("stage") or ""
     reviewer = request.GET.get("reviewer") or ""
-    outcomes = services.conflicts_for(review=review, user=request.user).select_related("record")
+    decisions = services.conflicts_for(review=review, user=request.user).select_related("record")
     if stage in Stage.values:
-        outcomes = outcomes.filter(stage=stage)
+        decisions = decisions.filter(stage=stage)
     if reviewer.isdigit():
-        outcomes = outcomes.filter(votes__reviewer_id=int(reviewer))
+        decisions = decisions.filter(votes__reviewer_id=int(reviewer))
     visible = Vote.objects.visible_to(request.user, review).select_related("reviewer", "reason")
-    outcomes = outcomes.prefetch_related(Prefetch("votes", queryset=visible, to_attr="visible_votes"))
-    rows = list(outcomes.order_by("stage", "record_id")[:500])
+    decisions = decisions.prefetch_related(Prefetch("votes", queryset=visible, to_attr="visible_votes"))
+    rows = list(decisions.order_by("stage", "record_id")[:500])
     reviewers = review.memberships.reviewers().select_related("user")
     return render(
         request,
@@ -282,13 +294,17 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
 
 @review_view()
 def agreement(request: HttpRequest, review: Review) -> HttpResponse:
-    stages = [(label, stage_agreement(review=review, stage=value)) for value, label in Stage.choices]
+    scope = scope_for(request.user, review)
+    stages = [
+        (label, stage_agreement(review=review, stage=value, scope=scope)) for value, label in Stage.choices
+    ]
     return render(
         request,
         "screening/agreement.html",
         {
             "review": review,
             "stages": stages,
+            "scope": scope,
             "panel": export_panel(review=review, user=request.user, kinds=["screening.votes"]),
         },
     )
@@ -312,6 +328,9 @@ def full_text_upload(request: HttpRequest, review: Review, record_id: int) -> Ht
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"Full text of {record.short_citation} saved.")
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
     url = reverse("screening:queue", args=[review.slug, Stage.FULL_TEXT])
     return redirect(f"{url}?record={record.pk}")
 
@@ -324,4 +343,12 @@ def full_text_pdf(request: HttpRequest, review: Review, record_id: int) -> HttpR
     full_text = FullText.objects.filter(record=record).exclude(pdf="").first()
     if full_text is None:
         raise Http404("No full text uploaded for this record.")
-    return FileResponse(full_text.pdf.open("rb"), content_type="application/pdf", filename=f"{record.pk}.pdf")
+    response = FileResponse(
+        full_text.pdf.open("rb"), content_type="application/pdf", filename=f"{record.pk}.pdf"
+    )
+    # An uploaded file is the uploader's content: whatever it holds may not act on the site. Sandboxed, it
+    # runs in an origin of its own with no scripts, and is never read as anything but a PDF; Chromium's
+    # viewer still shows it in the frame beside the record (tests/browser/test_full_text.py).
+    response["Content-Security-Policy"] = PDF_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -99,7 +99,6 @@ def exported(export_media):
     response (the job is `response.job`)."""
     from django.urls import reverse
 
-    from review.exports.jobs import run_job
     from review.models import ExportJob
 
     def run(client, review, kind: str, file_format: str):
@@ -108,7 +107,7 @@ def exported(export_media):
         )
         assert started.status_code == 302, started.content.decode()[:500]
         job = ExportJob.objects.latest("id")
-        run_job(job_id=job.pk)
+        ExportJob.run(job.pk)
         job.refresh_from_db()
         assert job.status == "done", job.error
         response = client.get(reverse("review:export_download", args=[review.slug, job.pk]))

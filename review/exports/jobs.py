@@ -1,24 +1,21 @@
-"""Exports that run in the background: a request becomes an ExportJob, the worker runs it with the
-requester's permissions as they are then, and the page polls the job for its progress, its file or why it
-failed. The file is kept with Django's storage and served only to those allowed it."""
+"""Exports that run in the background: a request becomes an ExportJob, the worker makes its file with the
+requester's permissions as they are then (`make_file`, the job's work), and the page polls the job for its
+progress, its file or why it failed. The file is kept with Django's storage and served only to those
+allowed it, checked again at every download."""
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db import transaction
-from django.utils import timezone
 
-from review.constants import ExportStatus
+from review.constants import Role
 from review.exports import Exporter, ExportError, exporters, get_exporter
+from review.exports.tables import write_tables
 from review.models import ExportJob, Review
 from review.rules import membership_for
-
-logger = logging.getLogger(__name__)
 
 RECENT_EXPORTS = 8
 
@@ -42,22 +39,11 @@ def start_export(*, review: Review, user, kind: str, file_format: str) -> Export
         personal=exporter.personal,
         stage="Waiting for the worker",
     )
-    enqueue(job)
+    job.enqueue()
     return job
 
 
-def enqueue(job: ExportJob) -> None:
-    def send() -> None:
-        from review.tasks import run_export_job
-
-        result = run_export_job.enqueue(job.pk)
-        ExportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
-
-    # The worker must see the job row, so the task is sent only once it is committed.
-    transaction.on_commit(send)
-
-
-def may_download(job: ExportJob, user) -> bool:
+def may_open(job: ExportJob, user) -> bool:
     """The requester always (the review's membership is checked before this); for anyone else, only an
     export that is the same for every member allowed it, and only if their role allows it."""
     if job.requested_by_id == user.pk:
@@ -68,65 +54,49 @@ def may_download(job: ExportJob, user) -> bool:
     return exporter is not None and user.has_perm(exporter.perm, job.review)
 
 
-def run_job(*, job_id: int) -> dict:
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, stage="Starting", progress=1, started_at=timezone.now()
-    )
-    job = ExportJob.objects.select_related("review", "requested_by").get(pk=job_id)
-    if not claimed:
-        return {"skipped": f"export {job_id} was {job.status}"}
-
-    def progress(stage: str, percent: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(stage=stage[:200], progress=percent)
-
-    try:
-        exporter = get_exporter(job.kind)
-        _check_still_allowed(job, exporter)
-        job.file_name = f"{job.review.slug}-{exporter.file_stem}.{job.file_format}"
-        with tempfile.TemporaryFile() as out:
-            job.row_count = exporter.write(
-                review=job.review,
-                user=job.requested_by,
-                file_format=job.file_format,
-                out=out,
-                progress=progress,
+def download_refusal(job: ExportJob, user) -> str:
+    """Why `user`, who may open the job, may not download its file now; empty when they may. A personal
+    file holds what its requester could see when it was made: once they lost a role they had then, it
+    could show them more than they may see now."""
+    exporter = exporters().get(job.kind)
+    if exporter is None or not user.has_perm(exporter.perm, job.review):
+        return "Your role in this review no longer allows this export."
+    if job.personal:
+        membership = membership_for(user, job.review)
+        if membership is None or not set(job.made_for_roles) <= set(_roles(membership)):
+            return (
+                "Your role in this review changed since this file was made, so it is no longer served; "
+                "ask for the export again."
             )
-            job.file_size = out.tell()
-            out.seek(0)
-            job.file.save(job.file_name, File(out), save=False)
-    except ExportError as error:
-        job.status, job.stage, job.error = ExportStatus.FAILED, "Failed", str(error)
-    except Exception as error:  # the page must say why, whatever went wrong
-        logger.exception("Export job %s failed", job_id)
-        job.status, job.stage = ExportStatus.FAILED, "Failed"
-        job.error = f"The export stopped unexpectedly ({type(error).__name__}: {error})."
-    else:
-        job.status, job.stage, job.progress = ExportStatus.DONE, "Ready", 100
-    job.finished_at = timezone.now()
-    job.save(
-        update_fields=[
-            "status",
-            "stage",
-            "progress",
-            "error",
-            "row_count",
-            "file",
-            "file_name",
-            "file_size",
-            "finished_at",
-        ]
-    )
-    return {"status": job.status, "error": job.error, "rows": job.row_count}
+    return ""
 
 
-def _check_still_allowed(job: ExportJob, exporter: Exporter) -> None:
-    # The file is computed for the requester as they are now: someone who left the team, or whose role no
-    # longer allows this export, gets nothing.
+def _roles(membership) -> list[str]:
+    return [role for role in membership.roles if role != Role.VIEWER]
+
+
+def make_file(job: ExportJob) -> None:
+    """The export job's work: the file, computed for the requester as they are now. Someone who left the
+    team, or whose role no longer allows this export, gets nothing."""
+    exporter = get_exporter(job.kind)
     user = job.requested_by
-    if user is None or not user.is_active or membership_for(user, job.review) is None:
+    membership = None if user is None or not user.is_active else membership_for(user, job.review)
+    if membership is None:
         raise ExportError("The person who asked for this export is no longer a member of this review.")
     if not user.has_perm(exporter.perm, job.review):
         raise ExportError("Your role in this review no longer allows this export.")
+    tables = exporter.tables(review=job.review, user=user, progress=job.report)
+    if any(table.requester not in (None, user) for table in tables):
+        raise ValueError(f"{job.kind} gave a table computed for someone else")
+    file_name = f"{job.review.slug}-{exporter.file_stem}.{job.file_format}"
+    with tempfile.TemporaryFile() as out:
+        rows = write_tables(out=out, file_format=job.file_format, tables=tables, progress=job.report)
+        size = out.tell()
+        out.seek(0)
+        job.file.save(file_name, File(out), save=False)
+    job.finish(
+        row_count=rows, file=job.file, file_name=file_name, file_size=size, made_for_roles=_roles(membership)
+    )
 
 
 @dataclass

@@ -107,9 +107,11 @@ def import_search_file(
     file_format: str = ImportFormat.AUTO,
     column_mapping: dict | None = None,
     progress: Progress = _no_progress,
+    on_saved: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Parse, de-duplicate and save one search export. Raises ImportFormatError and saves nothing when
-    the file is bad. `progress(stage, percent)` is told how far it got before the final transaction."""
+    the file is bad. `progress(stage, percent)` is told how far it got before the final transaction;
+    `on_saved(result)` runs inside that transaction (a background job records its end with the records)."""
     if kind not in SourceKind.values:
         raise ImportFormatError(
             f"{file_name}: unknown source kind “{kind}”; use one of {', '.join(SourceKind.values)}."
@@ -130,6 +132,7 @@ def import_search_file(
             file_format=file_format,
             column_mapping=column_mapping,
             progress=progress,
+            on_saved=on_saved,
         )
 
 
@@ -159,6 +162,7 @@ def _import(
     file_format: str,
     column_mapping: dict | None,
     progress: Progress,
+    on_saved: Callable[[ImportResult], None] | None,
 ) -> ImportResult:
     file_format, entries = parse_file(
         data=data,
@@ -188,6 +192,8 @@ def _import(
             date_searched=date_searched,
             query=query,
         )
+        if on_saved is not None:
+            on_saved(result)
     progress("Done", 100)
     return result
 

@@ -1,21 +1,18 @@
-"""Imports that run in the background: an upload becomes an ImportJob, the worker runs it, and the
-upload page polls the job for its progress, its result or why it failed."""
+"""Imports that run in the background: an upload becomes an ImportJob, the worker runs it (`import_file`,
+the job's work), and the upload page polls the job for its progress, its result or why it failed."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
-from review.constants import ImportFormat, ImportStatus
-from review.importers import ImportFormatError, import_search_file
+from review.constants import ImportFormat, JobStatus
+from review.importers import ImportFormatError, ImportResult, import_search_file
+from review.jobs import JobFailed
 from review.models import ImportJob, Review
-
-logger = logging.getLogger(__name__)
 
 
 def create_job(
@@ -41,55 +38,46 @@ def create_job(
         date_searched=date_searched,
         query=query,
         file_format=file_format,
-        status=ImportStatus.NEEDS_MAPPING if needs_mapping else ImportStatus.QUEUED,
+        status=JobStatus.NEEDS_MAPPING if needs_mapping else JobStatus.QUEUED,
         stage="Waiting for the column mapping" if needs_mapping else "Waiting for the worker",
     )
     job.file.save(job.file_name, ContentFile(data), save=False)
     job.save()
     if not needs_mapping:
-        enqueue(job)
+        job.enqueue()
     return job
 
 
 @transaction.atomic
 def set_mapping(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status != ImportStatus.NEEDS_MAPPING:
+    if job.status != JobStatus.NEEDS_MAPPING:
         raise ImportFormatError(f"{job.file_name}: this import has already started.")
     job.column_mapping = mapping
-    job.status = ImportStatus.QUEUED
+    job.status = JobStatus.QUEUED
     job.stage = "Waiting for the worker"
     job.save(update_fields=["column_mapping", "status", "stage"])
-    enqueue(job)
+    job.enqueue()
     return job
 
 
-def enqueue(job: ImportJob) -> None:
-    def send() -> None:
-        from review.tasks import run_import_job
+def import_file(job: ImportJob) -> None:
+    """The import job's work. The job ends done in the import's own transaction: a worker killed before
+    its commit leaves neither records nor a finished job, and the sweep then fails the job."""
 
-        result = run_import_job.enqueue(job.pk)
-        ImportJob.objects.filter(pk=job.pk, task_id="").update(task_id=str(result.id)[:64])
+    def finish(result: ImportResult) -> None:
+        job.finish(
+            search=result.search,
+            parsed=result.parsed,
+            imported=result.imported,
+            duplicates_merged=result.duplicates_merged,
+            duplicates_queued=result.duplicates_queued,
+        )
 
-    # The worker must see the job row, so the task is sent only once it is committed.
-    transaction.on_commit(send)
-
-
-def run_job(*, job_id: int) -> dict:
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, stage="Starting", progress=1
-    )
-    job = ImportJob.objects.select_related("review", "created_by").get(pk=job_id)
-    if not claimed:
-        return {"skipped": f"job {job_id} was {job.status}"}
-
-    def progress(stage: str, percent: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(stage=stage, progress=percent)
-
+    with job.file.open("rb") as handle:
+        data = handle.read()
     try:
-        with job.file.open("rb") as handle:
-            data = handle.read()
-        result = import_search_file(
+        import_search_file(
             review=job.review,
             data=data,
             file_name=job.file_name,
@@ -100,19 +88,8 @@ def run_job(*, job_id: int) -> dict:
             query=job.query,
             file_format=job.file_format,
             column_mapping=job.column_mapping or None,
-            progress=progress,
+            progress=job.report,
+            on_saved=finish,
         )
     except ImportFormatError as error:
-        job.status, job.errors, job.stage = ImportStatus.FAILED, [str(error)], "Failed: nothing was imported"
-    except Exception as error:  # the page must say why, whatever went wrong
-        logger.exception("Import job %s failed", job_id)
-        job.status, job.stage = ImportStatus.FAILED, "Failed: nothing was imported"
-        job.errors = [f"{job.file_name}: the import stopped unexpectedly ({type(error).__name__}: {error})."]
-    else:
-        job.status, job.stage, job.progress = ImportStatus.DONE, "Done", 100
-        job.search = result.search
-        job.parsed, job.imported = result.parsed, result.imported
-        job.duplicates_merged, job.duplicates_queued = result.duplicates_merged, result.duplicates_queued
-    job.finished_at = timezone.now()
-    job.save()
-    return {"status": job.status, "errors": job.errors, "imported": job.imported}
+        raise JobFailed(str(error)) from error

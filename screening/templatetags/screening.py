@@ -23,14 +23,17 @@ def highlight(text: str, include: list[str], exclude: list[str]) -> SafeString:
             kinds.setdefault(escape(word).casefold(), kind)
     if not kinds:
         return mark_safe(escaped)
-    # Longest first, so "serotonin 1B" wins over "serotonin".
-    alternatives = "|".join(re.escape(w) for w in sorted(kinds, key=len, reverse=True))
-    pattern = re.compile(rf"({_ENTITY})|(?<!\w)({alternatives})(?!\w)", re.IGNORECASE)
+    # Longest first, so "serotonin 1B" wins over "serotonin". One named group per keyword says which one
+    # matched: the matched text cannot be looked up, as case-insensitive matching is not case folding
+    # ("İnsulin" matches "insulin", but folds to "i̇nsulin").
+    keywords = sorted(kinds, key=len, reverse=True)
+    alternatives = "|".join(f"(?P<k{i}>{re.escape(w)})" for i, w in enumerate(keywords))
+    pattern = re.compile(rf"(?P<entity>{_ENTITY})|(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
 
     def mark(match: re.Match) -> str:
-        if match.group(1):
-            return match.group(1)
-        word = match.group(2)
-        return f'<mark class="{kinds[word.casefold()]}">{word}</mark>'
+        if match.lastgroup == "entity":
+            return match.group()
+        kind = kinds[keywords[int(match.lastgroup[1:])]]
+        return f'<mark class="{kind}">{match.group()}</mark>'
 
     return mark_safe(pattern.sub(mark, escaped))  # noqa: S308 - built from escaped text only

@@ -111,7 +111,10 @@ def test_a_coders_pages_do_not_change_when_another_coder_submits(
 
     def seen() -> list:
         pages = [_without_tokens(client.get(a).content.decode()) for a in addresses]
-        return [*pages, exports.raw_rows(review=review, user=reviewer, kind=EXTRACTION)]
+        return [
+            *pages,
+            list(exports.raw_copies_table(review=review, user=reviewer, kind=EXTRACTION).as_dicts()),
+        ]
 
     before = seen()
     coding.submit_copy(copy=copies[1], user=reviewer2)

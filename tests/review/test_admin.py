@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from extraction.models import ExtractionForm, FormField, FormVersion
 from review.models import Membership, Record, Review
-from screening.models import RecordStage, Vote
+from screening.models import ScreeningDecision, Vote
 from screening.services import cast_vote
 from tests.conftest import PASSWORD
 
@@ -47,8 +47,10 @@ def settled_conflict(review, record, reviewer, reviewer2, adjudicator):
     """rita and raj disagreed; ada resolved it (her name is on the decision, `resolved_by`)."""
     cast_vote(review=review, record=record, stage="title_abstract", reviewer=reviewer, verdict="include")
     cast_vote(review=review, record=record, stage="title_abstract", reviewer=reviewer2, verdict="exclude")
-    RecordStage.objects.filter(record=record).update(resolved_by=adjudicator, resolved_at=timezone.now())
-    return RecordStage.objects.get(record=record, stage="title_abstract")
+    ScreeningDecision.objects.filter(record=record).update(
+        resolved_by=adjudicator, resolved_at=timezone.now()
+    )
+    return ScreeningDecision.objects.get(record=record, stage="title_abstract")
 
 
 def change_url(obj, action: str = "change") -> str:
@@ -62,7 +64,7 @@ def test_deleting_a_user_who_acted_is_refused_and_deactivating_is_offered(
     assert response.status_code == 200
     html = response.content.decode()
     assert "Cannot delete user" in html
-    assert "adjudicator has work in reviews (record stages): deactivate the account instead" in html
+    assert "adjudicator has work in reviews (screening decisions): deactivate the account instead" in html
     assert User.objects.filter(pk=adjudicator.pk).exists()
     settled_conflict.refresh_from_db()
     assert settled_conflict.resolved_by == adjudicator
@@ -77,7 +79,9 @@ def test_the_delete_selected_action_refuses_users_who_acted(
     )
     assert response.status_code == 200
     # Her votes, and the history rows they left on the record's decision.
-    assert "reviewer has work in reviews (record stages, votes): deactivate" in response.content.decode()
+    assert (
+        "reviewer has work in reviews (screening decisions, votes): deactivate" in response.content.decode()
+    )
     assert User.objects.filter(pk__in=[reviewer.pk, outsider.pk]).count() == 2
 
 
@@ -100,7 +104,7 @@ def test_the_deactivate_action_closes_the_account_and_keeps_the_names(
 
 def test_no_code_path_can_delete_a_user_who_acted(settled_conflict, adjudicator, owner, viewer, review):
     # (Each inside a savepoint: the refusal comes from within the deletion's own transaction.)
-    refused = r"adjudicator cannot be deleted: their name is on record stages"
+    refused = r"adjudicator cannot be deleted: their name is on screening decisions"
     with pytest.raises(ProtectedError, match=refused), transaction.atomic():
         adjudicator.delete()
     # A name only in the history counts too: that history row would lose its author.
@@ -141,7 +145,7 @@ def test_every_audited_model_is_read_only_in_the_admin(superuser):
     assert {
         "review.Record",
         "screening.Vote",
-        "screening.RecordStage",
+        "screening.ScreeningDecision",
         "extraction.ConsensusValue",
         "extraction.ExtractionCopy",
         "extraction.FormVersion",

@@ -10,8 +10,8 @@ from extraction import coding, versions
 from extraction.definitions import library_template
 from extraction.kinds import EXTRACTION
 from review import services as review_services
-from review.constants import ExportStatus
-from review.exports.jobs import run_job
+from review.constants import JobStatus
+from review.exports import Table
 from review.models import ExportJob, Membership, Record
 from tests.extraction.conftest import fill
 
@@ -37,6 +37,15 @@ def ask(client, review, kind: str, file_format: str):
     return client.post(reverse("review:exports", args=[review.slug]), {"kind": kind, "format": file_format})
 
 
+def made(client, review, kind: str, file_format: str) -> ExportJob:
+    """Ask for an export, and run its job as the worker would."""
+    ask(client, review, kind, file_format)
+    job = ExportJob.objects.latest("id")
+    ExportJob.run(job.pk)
+    job.refresh_from_db()
+    return job
+
+
 def job_page(client, review, job, htmx=False):
     headers = {"HX-Request": "true"} if htmx else {}
     return client.get(reverse("review:export_job", args=[review.slug, job.pk]), headers=headers)
@@ -56,7 +65,7 @@ def test_an_export_is_queued_run_in_the_background_and_downloaded(
     job = ExportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("review:export_job", args=[review.slug, job.pk])
-    assert (job.status, job.progress, job.stage, job.row_count) == (ExportStatus.DONE, 100, "Ready", 1)
+    assert (job.status, job.progress, job.stage, job.row_count) == (JobStatus.DONE, 100, "Ready", 1)
     assert (job.requested_by, job.personal, job.file_name) == (reviewer, True, "ketamine-raw-copies.csv")
     assert job.task_id and job.started_at and job.finished_at and job.file_size > 0
     assert job.file.name.startswith(f"reviews/{review.pk}/exports/{job.pk}/")
@@ -99,18 +108,17 @@ def test_progress_is_reported_while_the_job_runs(
     client = client_for(reviewer)
     seen = []
 
-    def slow_table(*, review, user, kind, file_format, out, progress):
+    def slow_table(*, review, user, kind, progress):
         progress("Halfway there", 50)
         job = ExportJob.objects.get()
         seen.append((job.status, job.progress, job_page(client, review, job, htmx=True).content.decode()))
-        out.write(b"study\r\n")
-        return 0
+        return [Table(name="consensus-wide", columns=["study"], rows=[], count=0)]
 
-    monkeypatch.setattr(exports, "write_consensus_wide", slow_table)
+    monkeypatch.setattr(exports, "consensus_wide_tables", slow_table)
     ask(client, review, "extraction.consensus-wide", "csv")
-    run_job(job_id=ExportJob.objects.get().pk)
+    ExportJob.run(ExportJob.objects.get().pk)
     [(status, progress, partial)] = seen
-    assert (status, progress) == (ExportStatus.RUNNING, 50)
+    assert (status, progress) == (JobStatus.RUNNING, 50)
     assert 'aria-valuenow="50"' in partial and "Halfway there" in partial and "hx-trigger" in partial
     assert ExportJob.objects.get().progress == 100
 
@@ -124,7 +132,7 @@ def test_the_xlsx_writer_reports_its_progress_in_fixed_steps(
     ask(client_for(reviewer), review, "extraction.consensus-long", "xlsx")
     job = ExportJob.objects.get()
     with CaptureQueriesContext(connection) as queries:
-        run_job(job_id=job.pk)
+        ExportJob.run(job.pk)
     stages = [q["sql"] for q in queries.captured_queries if "Writing rows" in q["sql"]]
     assert len(stages) == 10  # whatever the number of rows
 
@@ -137,7 +145,7 @@ def test_a_failed_export_says_why_and_keeps_nothing_half_made(
     client = client_for(reviewer)
     ask(client, review, "extraction.raw-copies", "xlsx")
     job = ExportJob.objects.get()
-    assert run_job(job_id=job.pk)["status"] == ExportStatus.FAILED
+    assert ExportJob.run(job.pk)["status"] == JobStatus.FAILED
     job.refresh_from_db()
     assert job.error == (
         "Row 2, column “value” holds 40,000 characters; a spreadsheet cell holds at most 32,767. "
@@ -151,7 +159,7 @@ def test_a_failed_export_says_why_and_keeps_nothing_half_made(
     assert "Failed: Row 2" in listed
 
     ask(client, review, "extraction.raw-copies", "csv")
-    assert run_job(job_id=ExportJob.objects.latest("id").pk)["status"] == ExportStatus.DONE
+    assert ExportJob.run(ExportJob.objects.latest("id").pk)["status"] == JobStatus.DONE
 
 
 def test_an_unexpected_error_is_shown_too(review, reviewer, client_for, export_media, monkeypatch):
@@ -160,13 +168,13 @@ def test_an_unexpected_error_is_shown_too(review, reviewer, client_for, export_m
     def broken(**kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(exports, "write_votes", broken)
+    monkeypatch.setattr(exports, "votes_tables", broken)
     client = client_for(reviewer)
     ask(client, review, "screening.votes", "csv")
     job = ExportJob.objects.get()
-    run_job(job_id=job.pk)
+    ExportJob.run(job.pk)
     job.refresh_from_db()
-    assert job.status == ExportStatus.FAILED
+    assert job.status == JobStatus.FAILED
     assert job.error == "The export stopped unexpectedly (OSError: No space left on device)."
     assert job.error in job_page(client, review, job).content.decode()
 
@@ -175,7 +183,7 @@ def test_a_file_no_longer_kept_is_a_clear_404(review, reviewer, client_for, expo
     client = client_for(reviewer)
     ask(client, review, "screening.votes", "csv")
     job = ExportJob.objects.get()
-    run_job(job_id=job.pk)
+    ExportJob.run(job.pk)
     job.refresh_from_db()
     job.file.storage.delete(job.file.name)
     response = download(client, review, job)
@@ -185,17 +193,17 @@ def test_a_file_no_longer_kept_is_a_clear_404(review, reviewer, client_for, expo
 def test_a_job_runs_once(review, reviewer, client_for, export_media):
     ask(client_for(reviewer), review, "screening.votes", "csv")
     job = ExportJob.objects.get()
-    assert run_job(job_id=job.pk)["status"] == ExportStatus.DONE
-    assert "skipped" in run_job(job_id=job.pk)
+    assert ExportJob.run(job.pk)["status"] == JobStatus.DONE
+    assert "skipped" in ExportJob.run(job.pk)
 
 
 def test_someone_who_left_before_the_job_ran_gets_nothing(review, reviewer, client_for, export_media):
     ask(client_for(reviewer), review, "screening.votes", "csv")
     job = ExportJob.objects.get()
     Membership.objects.filter(review=review, user=reviewer).delete()
-    run_job(job_id=job.pk)
+    ExportJob.run(job.pk)
     job.refresh_from_db()
-    assert job.status == ExportStatus.FAILED and not job.file
+    assert job.status == JobStatus.FAILED and not job.file
     assert job.error == "The person who asked for this export is no longer a member of this review."
 
 
@@ -209,7 +217,7 @@ def test_who_may_open_and_download_an_export(
     ask(mine, review, "extraction.consensus-wide", "xlsx")
     consensus = ExportJob.objects.latest("id")
     for job in (raw, consensus):
-        run_job(job_id=job.pk)
+        ExportJob.run(job.pk)
         assert download(mine, review, job).status_code == 200
 
     # Outside the review, nothing exists.
@@ -239,7 +247,7 @@ def test_raw_copies_are_blinded_in_the_file_as_the_requester_is_when_the_job_run
         client = client_for(user)
         ask(client, review, "extraction.raw-copies", "csv")
         job = ExportJob.objects.latest("id")
-        run_job(job_id=job.pk)
+        ExportJob.run(job.pk)
         return b"".join(download(client, review, job).streaming_content).decode()
 
     # Until every copy of the study is submitted, each reviewer's file holds their own copy only.
@@ -252,7 +260,7 @@ def test_raw_copies_are_blinded_in_the_file_as_the_requester_is_when_the_job_run
     ask(client, review, "extraction.raw-copies", "csv")
     job = ExportJob.objects.latest("id")
     coding.submit_copy(copy=copies[1], user=reviewer2)
-    run_job(job_id=job.pk)
+    ExportJob.run(job.pk)
     text = b"".join(download(client, review, job).streaming_content).decode()
     assert "Sweden" in text and "Norway" in text
 
@@ -260,12 +268,33 @@ def test_raw_copies_are_blinded_in_the_file_as_the_requester_is_when_the_job_run
     ask(client, review, "extraction.raw-copies", "xlsx")
     job = ExportJob.objects.latest("id")
     review_services.set_roles(membership=Membership.objects.get(review=review, user=adjudicator), roles=set())
-    run_job(job_id=job.pk)
+    ExportJob.run(job.pk)
     job.refresh_from_db()
-    assert (job.status, job.row_count) == (ExportStatus.DONE, 0)
+    assert (job.status, job.row_count) == (JobStatus.DONE, 0)
 
 
 def test_the_old_export_addresses_are_gone(review, reviewer, client_for):
     client = client_for(reviewer)
     assert client.get(f"/reviews/{review.slug}/extraction/export/consensus-wide.csv").status_code == 404
     assert client.get(f"/reviews/{review.slug}/screening/votes/export/?format=csv").status_code == 404
+
+
+def test_a_personal_file_is_not_served_once_its_requester_lost_a_role(
+    review, copies, adjudicator, client_for, export_media
+):
+    """The raw copies were made for an adjudicator; made viewer, she may no longer download them (the file
+    could show more than a viewer may see), while the consensus, the same for every member, stays hers."""
+    client = client_for(adjudicator)
+    raw = made(client, review, "extraction.raw-copies", "csv")
+    consensus = made(client, review, "extraction.consensus-wide", "csv")
+    assert raw.made_for_roles == ["adjudicator"]
+    membership = Membership.objects.get(review=review, user=adjudicator)
+    review_services.set_roles(membership=membership, roles={"adjudicator", "reviewer"})
+    assert download(client, review, raw).status_code == 200  # a role more shows nothing less
+
+    review_services.set_roles(membership=membership, roles=set())
+    assert download(client, review, raw).status_code == 403
+    page = job_page(client, review, raw).content.decode()
+    assert "Your role in this review changed since this file was made" in page
+    assert "/download/" not in page
+    assert download(client, review, consensus).status_code == 200

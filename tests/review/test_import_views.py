@@ -8,9 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from review.constants import DuplicateStatus, ImportStatus
+from review.constants import DuplicateStatus, JobStatus
 from review.importers import import_search_file
-from review.importers.jobs import run_job
 from review.models import DuplicatePair, ImportJob, Record, Search
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -47,7 +46,7 @@ def test_upload_runs_in_the_background_and_the_page_shows_the_result(
     assert response.status_code == 302 and response["Location"] == reverse(
         "review:import_job", args=[review.slug, job.pk]
     )
-    assert (job.status, job.progress, job.imported, job.file_format) == (ImportStatus.DONE, 100, 2, "medline")
+    assert (job.status, job.progress, job.imported, job.file_format) == (JobStatus.DONE, 100, 2, "medline")
     assert job.task_id
     search = Search.objects.get()
     assert (search.source_name, str(search.date_searched), search.query, search.created_by) == (
@@ -68,9 +67,9 @@ def test_a_queued_job_polls_and_a_failed_job_says_why(review, owner, client_for)
     job = ImportJob.objects.get()
     page = client.get(response["Location"]).content.decode()
     assert "Waiting for the worker" in page and 'hx-trigger="every 1s"' in page
-    run_job(job_id=job.pk)  # what the worker does
+    ImportJob.run(job.pk)  # what the worker does
     job.refresh_from_db()
-    assert job.status == ImportStatus.FAILED
+    assert job.status == JobStatus.FAILED
     page = client.get(response["Location"]).content.decode()
     assert "cut.ris, line 4: entry 2 has no ER line; the file looks truncated." in page
     assert "Nothing from this file was imported." in page
@@ -97,7 +96,7 @@ def test_csv_goes_through_the_column_step(
     client = client_for(owner)
     response = upload(client, review, "scopus.csv", (SAMPLES / "scopus.csv").read_bytes())
     job = ImportJob.objects.get()
-    assert job.status == ImportStatus.NEEDS_MAPPING
+    assert job.status == JobStatus.NEEDS_MAPPING
     columns_url = reverse("review:import_columns", args=[review.slug, job.pk])
     assert response["Location"] == columns_url
     page = client.get(columns_url).content.decode()
@@ -107,7 +106,7 @@ def test_csv_goes_through_the_column_step(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(columns_url, {"title": "Title", "year": "Year", "doi": "DOI", "authors": "Authors"})
     job.refresh_from_db()
-    assert (job.status, job.imported, job.column_mapping["title"]) == (ImportStatus.DONE, 2, "Title")
+    assert (job.status, job.imported, job.column_mapping["title"]) == (JobStatus.DONE, 2, "Title")
     assert Record.objects.filter(journal="").count() == 2  # only the mapped columns were read
 
 

@@ -11,57 +11,52 @@ from simple_history.models import registered_models
 from extraction.models import ConsensusValue
 from risk_of_bias import urls
 from risk_of_bias.models import AssessedResult
+from tests.blinding import routes
 
 from .conftest import CROSSOVER_LOW
 
 pytestmark = pytest.mark.django_db
 
-# Each address's arguments after the review's slug, from the objects of the scenario.
-ARGUMENTS = {
-    "home": lambda o: [],
-    "setup": lambda o: [],
-    "coders": lambda o: [],
-    "assign_all": lambda o: [],
-    "study": lambda o: [o["study"].pk],
-    "result_add": lambda o: [o["study"].pk],
-    "study_assign": lambda o: [o["study"].pk],
-    "result_weight": lambda o: [o["result"].pk],
-    "result_remove": lambda o: [o["result"].pk],
-    "copy": lambda o: [o["copy"].pk],
-    "copy_autosave": lambda o: [o["copy"].pk],
-    "reconcile": lambda o: [o["study"].pk],
-    "consensus_start": lambda o: [o["study"].pk],
-    "consensus_value": lambda o: [o["value"].pk],
-    "consensus": lambda o: [o["study"].pk],
-    "plot": lambda o: ["traffic-light", "svg"],
-}
-# What a member who may read gets on GET; POST-only addresses answer 405.
-READ_ONLY_GET = {"home": 200, "study": 200, "consensus": 200, "plot": 200, "reconcile": 403, "copy": 404}
-
 
 def addresses(review, objects) -> list[tuple[str, str]]:
-    return [
-        (p.name, reverse(f"rob:{p.name}", args=[review.slug, *ARGUMENTS[p.name](objects)]))
-        for p in urls.urlpatterns
-    ]
+    """Every risk-of-bias address of the URL conf (tests/blinding.py finds them), with the scenario's
+    objects as arguments: a new address without an object here fails the walk."""
+    found = []
+    for route in routes():
+        if route.name.startswith("rob:"):
+            kwargs = {name: objects[name] for name in route.kwargs}
+            found.append((route.name.removeprefix("rob:"), reverse(route.name, kwargs=kwargs)))
+    return found
+
+
+# What a member who may read gets on GET; POST-only addresses answer 405.
+READ_ONLY_GET = {"home": 200, "study": 200, "consensus": 200, "plot": 200, "reconcile": 403, "copy": 404}
 
 
 def history_rows() -> int:
     return sum(model.history.count() for model in registered_models.values() if hasattr(model, "history"))
 
 
-@pytest.fixture
-def objects(reconciled, rob_copies, crossover_result):
+def ids(review, *, study, result, copy, value) -> dict:
     return {
-        "study": crossover_result.study,
-        "result": crossover_result,
-        "copy": rob_copies[0],
-        "value": ConsensusValue.objects.filter(consensus=reconciled).first(),
+        "review_slug": review.slug,
+        "study_id": study.pk,
+        "result_id": result.pk,
+        "copy_id": copy.pk,
+        "value_id": value.pk,
+        "plot": "traffic-light",
+        "image": "svg",
     }
 
 
-def test_the_walk_covers_every_address():
-    assert {p.name for p in urls.urlpatterns} == set(ARGUMENTS)
+@pytest.fixture
+def objects(review, reconciled, rob_copies, crossover_result):
+    value = ConsensusValue.objects.filter(consensus=reconciled).first()
+    return ids(review, study=crossover_result.study, result=crossover_result, copy=rob_copies[0], value=value)
+
+
+def test_the_walk_covers_every_address(review, objects):
+    assert {name for name, _ in addresses(review, objects)} == {p.name for p in urls.urlpatterns}
 
 
 def test_outsiders_get_404_on_every_address(review, objects, outsider, client_for):
@@ -114,7 +109,7 @@ def test_an_assessors_answers_do_not_exist_for_anyone_else_until_all_have_submit
     first, second = rob_copies
     secret = "Raters saw the infusion pump on video 7"  # no character HTML would escape
     assess(first, reviewer, crossover_result, CROSSOVER_LOW, {"D4": ("high", secret)})
-    objects = {"study": crossover_result.study, "result": crossover_result, "copy": first, "value": Missing}
+    objects = ids(review, study=crossover_result.study, result=crossover_result, copy=first, value=Missing)
     for user in (reviewer2, adjudicator, viewer):
         client = client_for(user)
         for name, address in addresses(review, objects):

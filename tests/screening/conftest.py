@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from review.models import Record
+from screening import services
 
 
 @pytest.fixture
@@ -28,11 +29,24 @@ def make_records(review):
 
 @pytest.fixture
 def vote(review):
-    from screening import services
-
     def cast(record, user, verdict, stage="title_abstract", **kwargs):
         return services.cast_vote(
             review=review, record=record, stage=stage, reviewer=user, verdict=verdict, **kwargs
         )
 
     return cast
+
+
+@pytest.fixture
+def settle(review, adjudicator):
+    """The adjudicator settles a record's conflict at a stage."""
+    from screening import services
+    from screening.models import ScreeningDecision
+
+    def do(record, decision: str = "exclude", stage: str = "title_abstract", note: str = "Not ketamine"):
+        outcome = ScreeningDecision.objects.get(record=record, stage=stage)
+        return services.resolve_conflict(
+            review=review, decision=outcome, user=adjudicator, verdict=decision, note=note
+        )
+
+    return do

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
 from screening import services
-from screening.models import RecordStage
+from screening.models import ScreeningDecision
 
 pytestmark = pytest.mark.django_db
 SECRET = "SECRET-NOTE-OF-REVIEWER-ONE"
@@ -110,7 +110,7 @@ def test_in_conflict_the_other_reviewer_and_viewers_still_see_nothing(
 ):
     record, other = setting
     vote(record, reviewer2, "exclude", note="mine")
-    assert RecordStage.objects.get(record=record, stage="title_abstract").status == "conflict"
+    assert ScreeningDecision.objects.get(record=record, stage="title_abstract").status == "conflict"
     for user in (reviewer2, viewer):
         client = client_for(user)
         assert_blind(client, review, record, user.username, exported)
@@ -163,8 +163,10 @@ def test_after_resolution_the_team_sees_every_vote(
 ):
     record, _ = setting
     vote(record, reviewer2, "exclude", note="mine")
-    outcome = RecordStage.objects.get(record=record, stage="title_abstract")
-    services.resolve_conflict(review=review, outcome=outcome, user=adjudicator, decision="include", note="ok")
+    decision = ScreeningDecision.objects.get(record=record, stage="title_abstract")
+    services.resolve_conflict(
+        review=review, decision=decision, user=adjudicator, verdict="include", note="ok"
+    )
     for user in (reviewer2, viewer):
         client = client_for(user)
         html = client.get(
@@ -192,7 +194,6 @@ def test_a_votes_export_is_computed_when_it_runs_and_is_its_requesters_alone(
 ):
     """Asked for while the record is blinded and run after it is resolved, the file holds what the
     requester may see when it is made; nobody else can open or download it."""
-    from review.exports.jobs import run_job
     from review.models import ExportJob
 
     record, _ = setting
@@ -200,7 +201,7 @@ def test_a_votes_export_is_computed_when_it_runs_and_is_its_requesters_alone(
     client.post(reverse("review:exports", args=[review.slug]), {"kind": "screening.votes", "format": "csv"})
     job = ExportJob.objects.get()
     vote(record, reviewer2, "include")  # agreed: resolved, so everybody's votes may be seen
-    run_job(job_id=job.pk)
+    ExportJob.run(job.pk)
     download = client.get(reverse("review:export_download", args=[review.slug, job.pk]))
     assert SECRET in b"".join(download.streaming_content).decode()
     for user in (reviewer, adjudicator):
@@ -215,12 +216,13 @@ def test_export_costs_a_fixed_number_of_queries(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from review.exports.jobs import run_job, start_export
+    from review.exports.jobs import start_export
+    from review.models import ExportJob
 
     def queries(file_format: str) -> int:
         job = start_export(review=review, user=reviewer2, kind="screening.votes", file_format=file_format)
         with CaptureQueriesContext(connection) as context:
-            assert run_job(job_id=job.pk)["status"] == "done"
+            assert ExportJob.run(job.pk)["status"] == "done"
         return len(context.captured_queries)
 
     for r in make_records(3):
@@ -231,3 +233,97 @@ def test_export_costs_a_fixed_number_of_queries(
         vote(r, reviewer, "exclude")
         vote(r, reviewer2, "exclude")
     assert {fmt: queries(fmt) for fmt in ("csv", "xlsx")} == small
+
+
+# Blinding by difference: one reviewer's view with the other's vote missing or opposite ------------------
+
+
+def _seen(client, urls) -> list[str]:
+    from tests.blinding import normalise
+
+    return [normalise(client.get(url, **headers).content.decode()) for url, headers in urls]
+
+
+def test_a_reviewers_record_page_and_fragment_are_the_same_whether_the_other_did_not_vote_or_disagreed(
+    review, make_records, vote, reviewer, reviewer2, client_for
+):
+    (record,) = make_records(1)
+    vote(record, reviewer, "include", note="mine")
+    queue = reverse("screening:queue", args=[review.slug, "title_abstract"]) + f"?record={record.pk}"
+    urls = [
+        (reverse("screening:record_votes", args=[review.slug, "title_abstract", record.pk]), {}),
+        (queue, {}),
+        (queue, {"HTTP_HX_REQUEST": "true"}),
+    ]
+    client = client_for(reviewer)
+    before = _seen(client, urls)
+    vote(record, reviewer2, "exclude")
+    assert _seen(client, urls) == before
+    assert "Status: <strong data-status>Open</strong>" in before[0]
+    # Whether her vote may still change says nothing either: it may, in both cases.
+    assert "You may change it until the record is resolved" in before[1]
+
+
+@pytest.mark.parametrize("voter", ["reviewer", "owner"])
+def test_dashboard_counts_do_not_move_when_the_other_reviewer_disagrees(
+    review, make_records, vote, owner, reviewer, reviewer2, client_for, voter
+):
+    """An owner who also screens may settle conflicts, but not one she voted in: it must not show."""
+    from review import services as review_services
+
+    review_services.add_member(review=review, user=owner, role="reviewer")
+    member = {"reviewer": reviewer, "owner": owner}[voter]
+    voted, _ = make_records(2)
+    vote(voted, member, "include")
+    client = client_for(member)
+    dashboard = [(reverse("review:dashboard", args=[review.slug]), {})]
+    before = _seen(client, dashboard)
+    vote(voted, reviewer2, "exclude")
+    assert _seen(client, dashboard) == before
+    assert 'data-stat="title_abstract-pending">1<' in before[0]
+
+
+def test_dashboard_counts_do_not_tell_whether_someone_voted_before_her(
+    review, make_records, vote, reviewer, reviewer2, client_for
+):
+    """Her counts after her vote are the same whether the other reviewer had voted the other way on the
+    record before her, or not at all."""
+    from django.db import transaction
+
+    (record,) = make_records(1)
+    client = client_for(reviewer)
+    dashboard = [(reverse("review:dashboard", args=[review.slug]), {})]
+
+    def seen_after_her_vote(earlier: str | None) -> list[str]:
+        with transaction.atomic():
+            if earlier:
+                vote(record, reviewer2, earlier)
+            pages = _seen(client, dashboard)
+            vote(record, reviewer, "include")
+            pages += _seen(client, dashboard)
+            transaction.set_rollback(True)
+        return pages
+
+    assert seen_after_her_vote("exclude") == seen_after_her_vote(None)
+
+
+def test_resolving_says_the_same_whether_the_record_waits_for_votes_or_is_a_conflict(
+    review, make_records, vote, reviewer, reviewer2, client_for
+):
+    (record,) = make_records(1)
+    vote(record, reviewer, "include")
+    client = client_for(reviewer)
+    url = reverse("screening:resolve", args=[review.slug, "title_abstract", record.pk])
+
+    def answer() -> str:
+        from tests.blinding import normalise
+
+        return normalise(
+            client.post(url, {"decision": "exclude", "note": "mine"}, follow=True).content.decode()
+        )
+
+    before = answer()
+    vote(record, reviewer2, "exclude")
+    assert answer() == before
+    assert "You may not settle this conflict (or there is none to settle)." in before
+    assert ScreeningDecision.objects.get(record=record, stage="title_abstract").status == "conflict"

@@ -11,7 +11,7 @@ from django.db import connection, connections
 
 from review import services as review_services
 from screening import services
-from screening.models import RecordStage, Vote
+from screening.models import ScreeningDecision, Vote
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -59,9 +59,9 @@ def test_three_reviewers_race_for_two_places(review, reviewer, reviewer2, owner,
         refused = [r for r in results if isinstance(r, Exception)]
         assert len(refused) == 1, results
         assert isinstance(refused[0], ValidationError) and "already has its 2 votes" in refused[0].messages[0]
-        outcome = RecordStage.objects.get(record=record, stage="title_abstract")
-        assert outcome.votes_count == Vote.objects.filter(record=record).count() == 2
-        assert outcome.status == "included"
+        decision = ScreeningDecision.objects.get(record=record, stage="title_abstract")
+        assert decision.votes_count == Vote.objects.filter(record=record).count() == 2
+        assert decision.status == "included"
 
 
 def test_two_reviewers_at_the_same_moment_lose_nothing(review, reviewer, reviewer2, make_records):
@@ -77,4 +77,4 @@ def test_two_reviewers_at_the_same_moment_lose_nothing(review, reviewer, reviewe
         )
         assert not [r for r in results if isinstance(r, Exception)], results
     assert Vote.objects.count() == 40
-    assert RecordStage.objects.filter(status="conflict", votes_count=2).count() == 20
+    assert ScreeningDecision.objects.filter(status="conflict", votes_count=2).count() == 20

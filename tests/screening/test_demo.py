@@ -5,15 +5,15 @@ import pytest
 from review.demo import load_demo
 from review.models import Record
 from screening import services
-from screening.models import RecordStage
+from screening.models import ScreeningDecision
 
 pytestmark = pytest.mark.django_db
 
 
 def status(review, words, stage="title_abstract"):
     record = Record.objects.for_review(review).unique().filter(title__icontains=words).first()
-    outcome = RecordStage.objects.filter(record=record, stage=stage).first()
-    return outcome.status if outcome else None
+    decision = ScreeningDecision.objects.filter(record=record, stage=stage).first()
+    return decision.status if decision else None
 
 
 def test_demo_has_every_stage_under_way():

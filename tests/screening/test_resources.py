@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from screening.models import RecordStage, Vote
+from screening.models import ScreeningDecision, Vote
 from screening.resources import import_votes
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 HEADER = "record,reviewer,stage,verdict,reason,note,time\n"
 
 
-def test_import_csv_by_doi_pmid_and_id(review, reviewer, reviewer2, make_records):
+def test_import_csv_by_doi_pmid_and_id(review, owner, reviewer, reviewer2, make_records):
     a, b, c = make_records(3)
     b.doi, b.pmid = "", "12345"
     b.save()
@@ -28,14 +28,14 @@ def test_import_csv_by_doi_pmid_and_id(review, reviewer, reviewer2, make_records
         + f"{c.pk},reviewer,title_abstract,EXCLUDE,,,\n"
         + f"{a.doi},reviewer,full_text,exclude,Wrong population,,2025-02-01 10:00\n"
     )
-    assert import_votes(review=review, data=data.encode(), file_name="votes.csv") == 5
+    assert import_votes(review=review, data=data.encode(), file_name="votes.csv", by=owner) == 5
     first = Vote.objects.get(record=a, reviewer=reviewer, stage="title_abstract")
     assert (first.verdict, first.note, first.created_at.isoformat()) == (
         "include",
         "looks right",
         "2025-01-02T03:04:05+00:00",
     )
-    assert RecordStage.objects.get(record=a, stage="title_abstract").status == "included"
+    assert ScreeningDecision.objects.get(record=a, stage="title_abstract").status == "included"
     assert Vote.objects.get(record=a, stage="full_text").reason.label == "Wrong population"
 
 
@@ -57,21 +57,23 @@ def test_import_csv_by_doi_pmid_and_id(review, reviewer, reviewer2, make_records
         ("{doi},viewer,title_abstract,include,,,", "row 3: viewer is not a reviewer"),
     ],
 )
-def test_a_bad_row_is_named_and_nothing_is_imported(review, reviewer, viewer, make_records, row, message):
+def test_a_bad_row_is_named_and_nothing_is_imported(
+    review, owner, reviewer, viewer, make_records, row, message
+):
     a, b = make_records(2)
     data = HEADER + f"{b.doi},reviewer,title_abstract,include,,,\n" + row.format(doi=a.doi) + "\n"
     with pytest.raises(ValidationError) as caught:
-        import_votes(review=review, data=data.encode(), file_name="votes.csv")
+        import_votes(review=review, data=data.encode(), file_name="votes.csv", by=owner)
     assert message in caught.value.messages[0] and "Nothing was imported" in caught.value.messages[0]
     assert "“votes.csv”" in caught.value.messages[0]
-    assert not Vote.objects.exists() and not RecordStage.objects.exists()
+    assert not Vote.objects.exists() and not ScreeningDecision.objects.exists()
 
 
-def test_missing_columns_and_wrong_format(review, make_records):
+def test_missing_columns_and_wrong_format(review, owner, make_records):
     with pytest.raises(ValidationError, match="lacks the column"):
-        import_votes(review=review, data=b"record,reviewer\nx,y\n", file_name="votes.csv")
+        import_votes(review=review, data=b"record,reviewer\nx,y\n", file_name="votes.csv", by=owner)
     with pytest.raises(ValidationError, match=r"come as \.csv or \.xlsx"):
-        import_votes(review=review, data=b"", file_name="votes.ods")
+        import_votes(review=review, data=b"", file_name="votes.ods", by=owner)
 
 
 def test_xlsx_round_trip_through_the_export(
@@ -94,8 +96,8 @@ def test_xlsx_round_trip_through_the_export(
     from review.models import Record
 
     Record.objects.bulk_create([Record(review=other, title=r.title, doi=r.doi) for r in records])
-    assert import_votes(review=other, data=xlsx, file_name="votes.xlsx") == 6
-    assert RecordStage.objects.filter(review=other, status="included").count() == 3
+    assert import_votes(review=other, data=xlsx, file_name="votes.xlsx", by=owner) == 6
+    assert ScreeningDecision.objects.filter(review=other, status="included").count() == 3
 
 
 def test_import_votes_command(review, reviewer, make_records, tmp_path):
@@ -103,9 +105,9 @@ def test_import_votes_command(review, reviewer, make_records, tmp_path):
     good = tmp_path / "votes.csv"
     good.write_text(HEADER + f"{a.doi},reviewer,title_abstract,include,,,\n")
     out = StringIO()
-    call_command("import_votes", review.slug, str(good), stdout=out)
+    call_command("import_votes", review.slug, str(good), "--by", "owner", stdout=out)
     assert "Imported 1 votes" in out.getvalue()
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + f"{a.doi},nobody,title_abstract,include,,,\n")
     with pytest.raises(CommandError, match="row 2: reviewer “nobody”"):
-        call_command("import_votes", review.slug, str(bad))
+        call_command("import_votes", review.slug, str(bad), "--by", "owner")

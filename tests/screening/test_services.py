@@ -6,35 +6,39 @@ from django.urls import reverse
 
 from review.models import Record
 from screening import services
-from screening.constants import OutcomeStatus
-from screening.models import RecordStage, Vote
+from screening.constants import DecisionStatus
+from screening.models import ScreeningDecision, Vote
+from screening.progress import StageCounts, stage_progress
+from screening.visibility import Sight
 
 pytestmark = pytest.mark.django_db
 TA, FT = "title_abstract", "full_text"
 
 
-def outcome(record, stage=TA) -> RecordStage:
-    return RecordStage.objects.get(record=record, stage=stage)
+def decision_of(record, stage=TA) -> ScreeningDecision:
+    return ScreeningDecision.objects.get(record=record, stage=stage)
 
 
 @pytest.mark.parametrize(
     ("a", "b", "status"),
     [
-        ("include", "include", OutcomeStatus.INCLUDED),
-        ("include", "maybe", OutcomeStatus.INCLUDED),
-        ("maybe", "maybe", OutcomeStatus.INCLUDED),
-        ("exclude", "exclude", OutcomeStatus.EXCLUDED),
-        ("include", "exclude", OutcomeStatus.CONFLICT),
-        ("maybe", "exclude", OutcomeStatus.CONFLICT),
+        ("include", "include", DecisionStatus.INCLUDED),
+        ("include", "maybe", DecisionStatus.INCLUDED),
+        ("maybe", "maybe", DecisionStatus.INCLUDED),
+        ("exclude", "exclude", DecisionStatus.EXCLUDED),
+        ("include", "exclude", DecisionStatus.CONFLICT),
+        ("maybe", "exclude", DecisionStatus.CONFLICT),
     ],
 )
-def test_title_abstract_outcome(make_records, vote, reviewer, reviewer2, a, b, status):
+def test_title_abstract_decision(make_records, vote, reviewer, reviewer2, a, b, status):
     (record,) = make_records(1)
     vote(record, reviewer, a)
-    assert outcome(record).status == OutcomeStatus.PENDING
+    assert decision_of(record).status == DecisionStatus.PENDING
     vote(record, reviewer2, b)
-    assert outcome(record).status == status
-    assert RecordStage.objects.filter(record=record, stage=FT).exists() == (status == OutcomeStatus.INCLUDED)
+    assert decision_of(record).status == status
+    assert ScreeningDecision.objects.filter(record=record, stage=FT).exists() == (
+        status == DecisionStatus.INCLUDED
+    )
 
 
 def test_a_record_never_takes_more_than_n_votes(make_records, vote, reviewer, reviewer2, owner, review):
@@ -49,7 +53,9 @@ def test_a_record_never_takes_more_than_n_votes(make_records, vote, reviewer, re
     assert Vote.objects.filter(record=record).count() == 2
 
 
-def test_changing_a_vote_keeps_history_until_resolved(make_records, vote, reviewer, reviewer2):
+def test_changing_a_vote_keeps_history_and_never_settles_a_conflict(
+    make_records, vote, reviewer, reviewer2, adjudicator, review
+):
     (record,) = make_records(1)
     vote(record, reviewer, "include")
     vote(record, reviewer, "maybe", note="unsure of the population")
@@ -57,24 +63,48 @@ def test_changing_a_vote_keeps_history_until_resolved(make_records, vote, review
     assert [h.verdict for h in v.history.order_by("history_date")] == ["include", "maybe"]
     assert v.history.first().history_user == reviewer
     vote(record, reviewer2, "exclude")
-    assert outcome(record).status == OutcomeStatus.CONFLICT
-    vote(record, reviewer, "exclude")  # still unresolved: may change, and agreement resolves it
-    assert outcome(record).status == OutcomeStatus.EXCLUDED
+    assert decision_of(record).status == DecisionStatus.CONFLICT
+    # Still unresolved, so she may change her vote (the page cannot tell her it is a conflict); agreeing
+    # with the other reviewer now does not settle it: only adjudication does.
+    vote(record, reviewer, "exclude")
+    assert Vote.objects.get(record=record, reviewer=reviewer).verdict == "exclude"
+    assert decision_of(record).status == DecisionStatus.CONFLICT
+    assert decision_of(record).verdict == ""
+    services.resolve_conflict(
+        review=review, decision=decision_of(record), user=adjudicator, verdict="exclude", note="both exclude"
+    )
+    assert decision_of(record).status == DecisionStatus.EXCLUDED
     with pytest.raises(ValidationError, match="already resolved"):
         vote(record, reviewer, "include")
 
 
-def test_a_first_vote_creates_the_outcome_in_its_new_state_with_history(make_records, vote, reviewer, review):
+def test_undoing_and_voting_again_does_not_settle_a_conflict(make_records, vote, reviewer, reviewer2, review):
+    (record,) = make_records(1)
+    vote(record, reviewer, "include")
+    vote(record, reviewer2, "exclude")
+    assert services.withdraw_last_vote(review=review, stage=TA, reviewer=reviewer2) == record
+    # Her vote is gone and the record waits for it, exactly as if the other had not voted the other way...
+    assert decision_of(record).status == DecisionStatus.PENDING
+    assert list(services.queue(review=review, stage=TA, user=reviewer2)) == [record]
+    vote(record, reviewer2, "include")
+    # ...but the disagreement is remembered: agreeing now sends the record to adjudication.
+    assert decision_of(record).status == DecisionStatus.CONFLICT
+    assert not ScreeningDecision.objects.filter(record=record, stage=FT).exists()
+
+
+def test_a_first_vote_creates_the_decision_in_its_new_state_with_history(
+    make_records, vote, reviewer, review
+):
     first, second = make_records(2)
     vote(first, reviewer, "include")
     assert [
-        (h.history_type, h.votes_count, h.status, h.history_user) for h in outcome(first).history.all()
-    ] == [("+", 1, OutcomeStatus.PENDING, reviewer)]
+        (h.history_type, h.votes_count, h.status, h.history_user) for h in decision_of(first).history.all()
+    ] == [("+", 1, DecisionStatus.PENDING, reviewer)]
     review.reviewers_per_record_title_abstract = 1
     review.save()
-    vote(second, reviewer, "exclude")  # one vote needed: settled by the vote that creates the outcome
-    assert outcome(second).status == OutcomeStatus.EXCLUDED
-    assert outcome(second).history.get().status == OutcomeStatus.EXCLUDED
+    vote(second, reviewer, "exclude")  # one vote needed: settled by the vote that creates the decision
+    assert decision_of(second).status == DecisionStatus.EXCLUDED
+    assert decision_of(second).history.get().status == DecisionStatus.EXCLUDED
 
 
 def test_previous_and_screenable_records(make_records, vote, reviewer, reviewer2, review):
@@ -108,7 +138,7 @@ def test_undo_takes_back_the_last_vote(make_records, vote, reviewer, review):
     assert services.withdraw_last_vote(review=review, stage=TA, reviewer=reviewer) == second
     assert not Vote.objects.filter(record=second).exists()
     assert Vote.history.filter(record_id=second.pk, history_type="-").count() == 1
-    assert outcome(second).votes_count == 0
+    assert decision_of(second).votes_count == 0
 
 
 def test_only_reviewers_vote_and_only_on_unique_records(make_records, vote, reviewer, adjudicator):
@@ -136,7 +166,7 @@ def test_full_text_needs_title_abstract_include_and_a_reason_to_exclude(
     reasons = list(review.exclusion_reasons.all()[:2])
     vote(record, reviewer, "exclude", stage=FT, reason=reasons[0])
     vote(record, reviewer2, "exclude", stage=FT, reason=reasons[1])
-    assert outcome(record, FT).status == OutcomeStatus.CONFLICT  # PRISMA needs one reason
+    assert decision_of(record, FT).status == DecisionStatus.CONFLICT  # PRISMA needs one reason
 
 
 def test_full_text_include_makes_the_study(make_records, vote, reviewer, reviewer2):
@@ -152,19 +182,19 @@ def test_adjudicator_resolves_with_a_reason(make_records, vote, reviewer, review
     (record,) = make_records(1)
     vote(record, reviewer, "include")
     vote(record, reviewer2, "exclude")
-    o = outcome(record)
+    o = decision_of(record)
     with pytest.raises(ValidationError, match="Give a reason"):
-        services.resolve_conflict(review=review, outcome=o, user=adjudicator, decision="include")
+        services.resolve_conflict(review=review, decision=o, user=adjudicator, verdict="include")
     with pytest.raises(ValidationError, match="may not settle"):
-        services.resolve_conflict(review=review, outcome=o, user=reviewer, decision="include", note="x")
+        services.resolve_conflict(review=review, decision=o, user=reviewer, verdict="include", note="x")
     services.resolve_conflict(
-        review=review, outcome=o, user=adjudicator, decision="include", note="RCT after all"
+        review=review, decision=o, user=adjudicator, verdict="include", note="RCT after all"
     )
     o.refresh_from_db()
-    assert (o.status, o.resolved_by, o.note) == (OutcomeStatus.INCLUDED, adjudicator, "RCT after all")
-    assert RecordStage.objects.filter(record=record, stage=FT, status=OutcomeStatus.PENDING).exists()
+    assert (o.status, o.resolved_by, o.note) == (DecisionStatus.INCLUDED, adjudicator, "RCT after all")
+    assert ScreeningDecision.objects.filter(record=record, stage=FT, status=DecisionStatus.PENDING).exists()
     with pytest.raises(ValidationError, match="not in conflict"):
-        services.resolve_conflict(review=review, outcome=o, user=adjudicator, decision="exclude", note="x")
+        services.resolve_conflict(review=review, decision=o, user=adjudicator, verdict="exclude", note="x")
 
 
 def test_reviewers_may_resolve_their_own_conflict_when_the_review_says_so(
@@ -176,9 +206,9 @@ def test_reviewers_may_resolve_their_own_conflict_when_the_review_says_so(
     vote(record, reviewer, "include")
     vote(record, reviewer2, "exclude")
     services.resolve_conflict(
-        review=review, outcome=outcome(record), user=reviewer2, decision="exclude", note="agreed"
+        review=review, decision=decision_of(record), user=reviewer2, verdict="exclude", note="agreed"
     )
-    assert outcome(record).status == OutcomeStatus.EXCLUDED
+    assert decision_of(record).status == DecisionStatus.EXCLUDED
 
 
 def test_the_queue(make_records, vote, reviewer, reviewer2, review):
@@ -216,17 +246,14 @@ def test_progress_counts_equal_the_queues(make_records, vote, reviewer, reviewer
         if b:
             vote(record, reviewer2, b)
     vote(records[0], reviewer, "include", stage=FT)
-    progress = services.progress(review=review)
+    # An adjudicator who does not screen sees the counts as they are.
+    stages = {p.stage: p for p in stage_progress(sight=Sight.of(adjudicator, review))}
     for stage in (TA, FT):
-        for row in progress[stage]["progress"]:
-            assert row["left"] == services.queue(review=review, stage=stage, user=row["user"]).count()
-    assert progress[TA]["counts"] == {
-        "pending": 2,
-        "conflict": 1,
-        "included": 1,
-        "excluded": 1,
-        "not_started": 3,
-    }
+        for row in stages[stage].reviewers:
+            assert row.left == services.queue(review=review, stage=stage, user=row.user).count()
+    assert stages[TA].counts == StageCounts(
+        pending=2, conflict=1, included=1, excluded=1, not_started=3, blinded=False
+    )
 
 
 def test_lowering_the_votes_needed_decides_the_records_that_have_enough(
@@ -244,7 +271,7 @@ def test_lowering_the_votes_needed_decides_the_records_that_have_enough(
     vote(waiting, reviewer, "include")
     for user in (reviewer, reviewer2, owner):
         vote(settled, user, "include")
-    assert {outcome(r).status for r in (agreed, split, waiting)} == {OutcomeStatus.PENDING}
+    assert {decision_of(r).status for r in (agreed, split, waiting)} == {DecisionStatus.PENDING}
 
     data = {
         "title": review.title,
@@ -254,12 +281,12 @@ def test_lowering_the_votes_needed_decides_the_records_that_have_enough(
         "exclusion_reasons": "Wrong population",
     }
     assert client_for(owner).post(reverse("review:settings", args=[review.slug]), data).status_code == 302
-    assert outcome(agreed).status == OutcomeStatus.EXCLUDED
-    assert outcome(agreed).history.first().history_user == owner
-    assert outcome(split).status == OutcomeStatus.CONFLICT
-    assert outcome(waiting).status == OutcomeStatus.PENDING
-    assert outcome(settled).status == OutcomeStatus.INCLUDED
+    assert decision_of(agreed).status == DecisionStatus.EXCLUDED
+    assert decision_of(agreed).history.first().history_user == owner
+    assert decision_of(split).status == DecisionStatus.CONFLICT
+    assert decision_of(waiting).status == DecisionStatus.PENDING
+    assert decision_of(settled).status == DecisionStatus.INCLUDED
 
     data["reviewers_per_record_title_abstract"] = 3  # raising it: decisions taken stand
     client_for(owner).post(reverse("review:settings", args=[review.slug]), data)
-    assert outcome(agreed).status == OutcomeStatus.EXCLUDED
+    assert decision_of(agreed).status == DecisionStatus.EXCLUDED

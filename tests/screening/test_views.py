@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from review.models import Record
-from screening.models import FullText, RecordStage, Vote
+from screening.models import FullText, ScreeningDecision, Vote
 
 pytestmark = pytest.mark.django_db
 HX = {"HTTP_HX_REQUEST": "true"}
@@ -160,8 +160,8 @@ def test_conflict_list_and_resolution(
     url = reverse("screening:resolve", args=[review.slug, "title_abstract", records[0].pk])
     response = client.post(url, {"decision": "exclude", "note": "Not ketamine"})
     assert response.status_code == 302
-    outcome = RecordStage.objects.get(record=records[0], stage="title_abstract")
-    assert (outcome.status, outcome.resolved_by) == ("excluded", adjudicator)
+    decision = ScreeningDecision.objects.get(record=records[0], stage="title_abstract")
+    assert (decision.status, decision.resolved_by) == ("excluded", adjudicator)
     # A reviewer in the conflict may not settle it (the review setting is off).
     response = client_for(reviewer).post(
         reverse("screening:resolve", args=[review.slug, "title_abstract", records[1].pk]),
@@ -183,3 +183,67 @@ def test_dashboard_shows_stages_progress_and_my_work(
     assert 'data-stat="full_text-pending">1<' in html
     assert "Title and abstract: records left for you" in html
     assert 'aria-valuenow="67"' in html  # reviewer: 2 of 3 done
+
+
+def test_a_title_that_case_folds_to_more_letters_is_highlighted(review, reviewer, client_for):
+    """ "İnsulin" matches the keyword "insulin" without regard to case, but folds to "i̇nsulin" (a letter
+    more): the page once failed on it, and on the record before it, which prefetches it."""
+    review.inclusion_keywords = "insulin"
+    review.save()
+    before = Record.objects.create(review=review, title="Glucose clamps in depression", abstract="")
+    insulin = Record.objects.create(review=review, title="İnsulin and ketamine", abstract="İNSULIN levels")
+    client = client_for(reviewer)
+    for query in (f"?record={before.pk}", f"?record={insulin.pk}"):
+        response = client.get(queue_url(review) + query)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert '<mark class="include">İnsulin</mark> and ketamine' in html
+        assert '<mark class="include">İNSULIN</mark> levels' in html
+
+
+def test_vote_form_errors_are_shown_and_change_nothing(review, reviewer, client_for, make_records):
+    (record,) = make_records(1)
+    client = client_for(reviewer)
+    for data, message in (
+        ({}, "Choose include, exclude or maybe."),
+        (
+            {"verdict": "exclude", "reason": "nine"},
+            "That exclusion reason is not in this review&#x27;s list.",
+        ),
+    ):
+        html = client.post(vote_url(review, record), data, **HX).content.decode()
+        assert f'<p class="error" role="alert">{message}</p>' in html
+        assert f'data-record="{record.pk}"' in html.split("<template")[0]  # still on screen
+    response = client.post(vote_url(review, record), {"verdict": "maybe"}, follow=True)
+    assert response.status_code == 200 and Vote.objects.get().verdict == "maybe"
+    page = client.post(vote_url(review, record), {"verdict": "no"}, follow=True).content.decode()
+    assert "Unknown verdict “no”; use include, exclude or maybe." in page
+    assert Vote.objects.get().verdict == "maybe"
+
+
+def test_screens_that_answer_htmx_with_a_fragment_vary_on_it(review, reviewer, client_for, make_records):
+    (record,) = make_records(1)
+    client = client_for(reviewer)
+    for response in (
+        client.get(queue_url(review)),
+        client.get(queue_url(review), **HX),
+        client.post(vote_url(review, record), {"verdict": "include"}, **HX),
+        client.post(reverse("screening:undo", args=[review.slug, "title_abstract"]), **HX),
+    ):
+        assert "HX-Request" in response["Vary"]
+
+
+def test_a_refused_decision_shows_its_errors_at_the_form(
+    review, reviewer, reviewer2, adjudicator, client_for, make_records, vote
+):
+    (record,) = make_records(1)
+    vote(record, reviewer, "include")
+    vote(record, reviewer2, "exclude")
+    url = reverse("screening:resolve", args=[review.slug, "title_abstract", record.pk])
+    client = client_for(adjudicator)
+    html = client.post(url, {"note": "no decision"}).content.decode()
+    assert 'aria-label="Resolve the conflict"' in html and "This field is required." in html
+    assert "no decision" in html  # what she typed is kept
+    html = client.post(url, {"decision": "include"}).content.decode()
+    assert "Give a reason for the decision" in html
+    assert ScreeningDecision.objects.get(record=record, stage="title_abstract").status == "conflict"

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -9,8 +11,9 @@ from screening.agreement import stage_agreement
 
 class Command(BaseCommand):
     help = (
-        "Agreement between reviewers at a stage, on resolved records: percent agreement and Fleiss' kappa, "
-        "and per pair of reviewers Cohen's kappa (null where undefined)."
+        "Agreement between reviewers at a stage, on every vote of every record all its reviewers rated "
+        "(conflicts included): percent agreement, Fleiss' kappa and Krippendorff's alpha, and per pair of "
+        "reviewers Cohen's kappa with its 95% confidence interval (null where undefined)."
     )
 
     def add_arguments(self, parser):
@@ -24,22 +27,19 @@ class Command(BaseCommand):
             raise CommandError(f"No review with the short name “{slug}”.")
         result = stage_agreement(review=review, stage=stage)
         if json:
-            data = result.as_dict()
-            self.stdout.write(
-                _dumps(
-                    {k: data[k] for k in ("stage", "records", "percent_agreement", "fleiss_kappa", "pairs")}
-                )
-            )
+            self.stdout.write(_dumps(result.as_dict()))
             return
         fmt = lambda x, d=3: "undefined" if x is None else f"{x:.{d}f}"  # noqa: E731
         self.stdout.write(
             f"{Stage(stage).label}: {result.records} records; agreement {fmt(result.percent_agreement, 1)}%; "
-            f"Fleiss' kappa {fmt(result.fleiss_kappa)}"
+            f"Fleiss' kappa {fmt(result.fleiss_kappa)} ({result.fleiss_records} records); "
+            f"Krippendorff's alpha {fmt(result.krippendorff_alpha)}"
         )
         for p in result.pairs:
+            ci = f" (95% CI {fmt(p.kappa_ci[0])} to {fmt(p.kappa_ci[1])})" if p.kappa_ci else ""
             self.stdout.write(
                 f"  {p.reviewer_a} / {p.reviewer_b}: n={p.n}, agreement {fmt(p.percent_agreement, 1)}%, "
-                f"Cohen's kappa {fmt(p.kappa)}"
+                f"Cohen's kappa {fmt(p.kappa)}{ci}"
             )
 
 

@@ -1,5 +1,8 @@
+from __future__ import annotations
+
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,21 +13,30 @@ from screening.resources import import_votes
 class Command(BaseCommand):
     help = (
         "Import votes from another tool: a CSV or XLSX file with columns record (DOI, PMID or id), reviewer "
-        "(username), stage, verdict, reason, note, time. One bad row and nothing is imported."
+        "(username), stage, verdict, reason, note, time. Each vote's author is its row's reviewer; --by names "
+        "the owner who imports them, kept as the author of the change in the history. One bad row and "
+        "nothing is imported."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--by", required=True, metavar="USERNAME", help="Who imports the votes (an owner of the review)."
+        )
 
-    def handle(self, *args, slug, file: Path, **options):
+    def handle(self, *args, slug, file: Path, by: str, **options):
         review = Review.objects.filter(slug=slug).first()
         if review is None:
             raise CommandError(f"No review with the short name “{slug}”.")
+        importer = get_user_model().objects.filter(username=by).first()
+        if importer is None:
+            raise CommandError(f"No user with the username “{by}”.")
         if not file.is_file():
             raise CommandError(f"No file at {file}.")
         try:
-            count = import_votes(review=review, data=file.read_bytes(), file_name=file.name)
+            with file.open("rb") as source:
+                count = import_votes(review=review, data=source, file_name=file.name, by=importer)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        self.stdout.write(self.style.SUCCESS(f"Imported {count} votes into {slug}."))
+        self.stdout.write(self.style.SUCCESS(f"Imported {count} votes into {slug}, recorded as by {by}."))
