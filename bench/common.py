@@ -42,6 +42,24 @@ def team():
     return review, users
 
 
+def studies_with_reports(review, count: int) -> list:
+    """`count` studies (“Trial 0042”), each with one report."""
+    from review.models import Record, Study
+
+    studies = Study.objects.bulk_create(Study(review=review, label=f"Trial {i:04d}") for i in range(count))
+    Record.objects.bulk_create(
+        Record(
+            review=review,
+            title=f"Report of trial {i}",
+            authors=[f"Author{i}, A"],
+            year=2000 + i % 25,
+            study=s,
+        )
+        for i, s in enumerate(studies)
+    )
+    return studies
+
+
 def timed(func, repeat: int = 1):
     """(result, best wall time, best CPU time of this process, queries of one run). SQLite runs in this
     process; on a shared machine the wall time also counts waiting for a core."""

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.calibrate import python_speed  # noqa: E402
-from bench.common import setup_django, team, timed  # noqa: E402
+from bench.common import setup_django, studies_with_reports, team, timed  # noqa: E402
 
 setup_django()
 
@@ -32,7 +32,7 @@ from extraction.constants import CopyStatus  # noqa: E402
 from extraction.kinds import EXTRACTION  # noqa: E402
 from extraction.models import Arm, ExtractionCopy, Outcome, Value  # noqa: E402
 from review.exports.jobs import start_export  # noqa: E402
-from review.models import ExportJob, Record, Study  # noqa: E402
+from review.models import ExportJob  # noqa: E402
 
 
 def measure(label: str, func, repeat: int = 1):
@@ -86,19 +86,7 @@ def build(n_studies: int):
         kind=EXTRACTION, review=review, data=form_definition(), user=users["owner"], publish=True
     )
     fields = list(version.fields.in_order())
-    studies = Study.objects.bulk_create(
-        Study(review=review, label=f"Trial {i:04d}") for i in range(n_studies)
-    )
-    Record.objects.bulk_create(
-        Record(
-            review=review,
-            title=f"Report of trial {i}",
-            authors=[f"Author{i}, A"],
-            year=2000 + i % 25,
-            study=s,
-        )
-        for i, s in enumerate(studies)
-    )
+    studies = studies_with_reports(review, n_studies)
     copies = ExtractionCopy.objects.bulk_create(
         ExtractionCopy(
             study=s, form=version.form, version=version, reviewer=users[r], status=CopyStatus.SUBMITTED

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.calibrate import python_speed  # noqa: E402
-from bench.common import setup_django, team, timed  # noqa: E402
+from bench.common import setup_django, studies_with_reports, team, timed  # noqa: E402
 
 setup_django()
 
@@ -33,7 +33,7 @@ from extraction.comparison import outcome_key  # noqa: E402
 from extraction.constants import CopyStatus  # noqa: E402
 from extraction.models import ExtractionCopy, Outcome, Value  # noqa: E402
 from review.exports.jobs import start_export  # noqa: E402
-from review.models import ExportJob, Record, Study  # noqa: E402
+from review.models import ExportJob  # noqa: E402
 from risk_of_bias import results, services  # noqa: E402
 from risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, question_fields  # noqa: E402
 from risk_of_bias.models import AssessedResult  # noqa: E402
@@ -76,19 +76,7 @@ def build(n_results: int):
     review, users = team()
     version = services.install_tools(review=review, tools=TOOLS, user=users["owner"])
     fields = list(version.fields.in_order())
-    studies = Study.objects.bulk_create(
-        Study(review=review, label=f"Trial {i:04d}") for i in range(n_results)
-    )
-    Record.objects.bulk_create(
-        Record(
-            review=review,
-            title=f"Report of trial {i}",
-            authors=[f"Author{i}, A"],
-            year=2000 + i % 25,
-            study=s,
-        )
-        for i, s in enumerate(studies)
-    )
+    studies = studies_with_reports(review, n_results)
     results = AssessedResult.objects.bulk_create(
         AssessedResult(
             study=s,

@@ -85,18 +85,9 @@ def robvis_table(*, review: Review, user, tool: str, progress: Progress) -> list
     return [Table(name=f"robvis-{tool}", columns=header, rows=lines, count=len(lines))]
 
 
-ANSWER_COLUMNS = (
-    "copy_id",
-    "outcome__name",
-    "outcome__time_point",
-    "field__key",
-    "value",
-    "comment",
-    "report_id",
-    "report__authors",
-    "report__year",
-    "page",
-)
+# An answer's place (copy, result, question), then what the assessor gave.
+ANSWER_COLUMNS = ("copy_id", "outcome__name", "outcome__time_point", "field__key")
+ANSWER_COLUMNS += ("value", "comment", "report_id", "report__authors", "report__year", "page")
 
 
 def answer_rows(*, review: Review, user) -> list[dict]:

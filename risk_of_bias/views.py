@@ -156,16 +156,25 @@ def _assign_form(request: HttpRequest, review: Review) -> AssignForm:
     return AssignForm(request.POST, review=review, form=services.get_form(review), kind=KIND)
 
 
-@review_view(methods=["POST"], perm="review.adjudicate")
-def assign_all(request: HttpRequest, review: Review) -> HttpResponse:
+def _assign(
+    request: HttpRequest, review: Review, assign: Callable, success: Callable[[Any, str], str]
+) -> None:
+    """Assign the assessors the posted form names with `assign(reviewers)`; say what came of it."""
     chosen = _assign_form(request, review)
     if _valid(request, chosen):
         who = chosen.cleaned_data["reviewers"]
-        _attempt(
-            request,
-            lambda: services.assign_unassigned(review=review, reviewers=who),
-            lambda count: f"{count} studies assigned to {', '.join(u.username for u in who)}.",
-        )
+        names = ", ".join(u.username for u in who)
+        _attempt(request, lambda: assign(who), lambda done: success(done, names))
+
+
+@review_view(methods=["POST"], perm="review.adjudicate")
+def assign_all(request: HttpRequest, review: Review) -> HttpResponse:
+    _assign(
+        request,
+        review,
+        lambda who: services.assign_unassigned(review=review, reviewers=who),
+        lambda count, names: f"{count} studies assigned to {names}.",
+    )
     return _home(review)
 
 
@@ -268,14 +277,12 @@ def result_remove(request: HttpRequest, review: Review, result_id: int) -> HttpR
 @review_view(methods=["POST"], perm="review.adjudicate")
 def study_assign(request: HttpRequest, review: Review, study_id: int) -> HttpResponse:
     study = get_study(review, study_id)
-    chosen = _assign_form(request, review)
-    if _valid(request, chosen):
-        who = chosen.cleaned_data["reviewers"]
-        _attempt(
-            request,
-            lambda: services.assign_study(study=study, reviewers=who),
-            lambda _: f"{study} assigned to {', '.join(u.username for u in who)}.",
-        )
+    _assign(
+        request,
+        review,
+        lambda who: services.assign_study(study=study, reviewers=who),
+        lambda _, names: f"{study} assigned to {names}.",
+    )
     return _to_study(review, study)
 
 
@@ -394,14 +401,7 @@ def consensus_value(request: HttpRequest, review: Review, value_id: int) -> Http
     return render(
         request,
         "risk_of_bias/reconcile.html#row",
-        {
-            "review": review,
-            "item": row,
-            "comparison": comparison,
-            "stale": stale,
-            "error": error,
-            "typed": request.POST,
-        },
+        dict(review=review, item=row, comparison=comparison, stale=stale, error=error, typed=request.POST),
         status=409 if stale else (400 if error else 200),
     )
 

@@ -14,7 +14,16 @@ MENUS = {
     + ["Risk of bias", "Exports", "Team", "Settings"],
     "rita": ["Dashboard", "Records", "Import", "Duplicates", "Title/abstract", "Full text", "Agreement"]
     + ["Extraction", "Risk of bias", "Exports", "Team"],
-    "ada": ["Dashboard", "Records", "Conflicts", "Agreement", "Extraction", "Risk of bias", "Exports", "Team"],
+    "ada": [
+        "Dashboard",
+        "Records",
+        "Conflicts",
+        "Agreement",
+        "Extraction",
+        "Risk of bias",
+        "Exports",
+        "Team",
+    ],
     "victor": ["Dashboard", "Records", "Agreement", "Extraction", "Risk of bias", "Exports", "Team"],
 }
 
