@@ -32,11 +32,11 @@ from extraction import reconciliation  # noqa: E402
 from extraction.comparison import outcome_key  # noqa: E402
 from extraction.constants import CopyStatus  # noqa: E402
 from extraction.models import ExtractionCopy, Outcome, Value  # noqa: E402
+from extraction.risk_of_bias import results, services  # noqa: E402
+from extraction.risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, question_fields  # noqa: E402
+from extraction.risk_of_bias.models import AssessedResult  # noqa: E402
 from review.exports.jobs import start_export  # noqa: E402
 from review.models import ExportJob  # noqa: E402
-from risk_of_bias import results, services  # noqa: E402
-from risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, question_fields  # noqa: E402
-from risk_of_bias.models import AssessedResult  # noqa: E402
 
 TOOLS = ["rob2", "rob2-crossover"]
 

@@ -114,7 +114,7 @@ INSTALLED_APPS = [
     "review",
     "screening",
     "extraction",
-    "risk_of_bias",
+    "extraction.risk_of_bias",
 ]
 
 MIDDLEWARE = [

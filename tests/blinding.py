@@ -227,9 +227,9 @@ def small_review(*, export: Callable) -> SmallReview:
 
     from extraction import coding, reconciliation
     from extraction.models import ConsensusValue, ExtractionCopy, FormField
+    from extraction.risk_of_bias.models import AssessedResult
     from review.demo import load_demo
     from review.models import DuplicatePair, ExportJob, ImportJob, Membership, Record, Study
-    from risk_of_bias.models import AssessedResult
     from tests.extraction.conftest import fill
 
     review, _ = load_demo()

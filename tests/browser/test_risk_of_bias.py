@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.risk_of_bias.conftest import CROSSOVER_LOW as ANSWERS  # Low in every domain
+from tests.extraction.risk_of_bias.conftest import CROSSOVER_LOW as ANSWERS  # Low in every domain
 
 RESULT = "Berman 2000 (HDRS, 3 days)"
 
@@ -22,9 +22,9 @@ def berman(demo):
     raj includes it, with one result to assess, assigned to rita and raj."""
     from django.contrib.auth import get_user_model
 
+    from extraction.risk_of_bias import services
     from review.models import Record
     from review.services import ensure_study_for_report
-    from risk_of_bias import services
 
     record = (
         Record.objects.for_review(demo)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from risk_of_bias import views
+from extraction.risk_of_bias import views
 
 app_name = "rob"
 

@@ -15,11 +15,18 @@ from simple_history.utils import bulk_create_with_history
 from extraction import coding, versions
 from extraction.comparison import is_empty, outcome_key
 from extraction.models import ExtractionCopy, ExtractionForm, FormVersion, Outcome, Value
+from extraction.risk_of_bias.kind import (
+    OVERALL,
+    RISK_OF_BIAS,
+    TOOL_FIELD,
+    form_definition,
+    judgement_key,
+    question_key,
+)
+from extraction.risk_of_bias.models import AssessedResult
 from extraction.rob import NOT_APPLICABLE, Judgement, load_tool, tool_keys
 from extraction.rob.model import PRELIMINARY
 from review.models import Review, Study
-from risk_of_bias.kind import OVERALL, RISK_OF_BIAS, TOOL_FIELD, form_definition, judgement_key, question_key
-from risk_of_bias.models import AssessedResult
 
 
 def get_form(review: Review) -> ExtractionForm | None:

@@ -9,8 +9,8 @@ from django.urls import reverse
 from simple_history.models import registered_models
 
 from extraction.models import ConsensusValue
-from risk_of_bias import urls
-from risk_of_bias.models import AssessedResult
+from extraction.risk_of_bias import urls
+from extraction.risk_of_bias.models import AssessedResult
 from tests.blinding import routes
 
 from .conftest import CROSSOVER_LOW

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 
 from extraction import coding, versions
 from extraction.models import ExtractionCopy, Outcome, Value
-from risk_of_bias import services
-from risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, judgement_key, question_key
-from risk_of_bias.models import AssessedResult
+from extraction.risk_of_bias import services
+from extraction.risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, judgement_key, question_key
+from extraction.risk_of_bias.models import AssessedResult
 
 from .conftest import CROSSOVER_LOW, with_changes
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from extraction import reconciliation
 from extraction.models import ExtractionCopy
+from extraction.risk_of_bias import services
+from extraction.risk_of_bias.apps import DEMO_RESULTS
 from review.models import Study
-from risk_of_bias import services
-from risk_of_bias.apps import DEMO_RESULTS
 
 CROSSOVER = {
     "D1": {"1.1": "Y", "1.2": "PY", "1.3": "N"},

@@ -17,16 +17,16 @@ from django.shortcuts import redirect, render
 from extraction import coding, reconciliation, versions, visibility
 from extraction.forms import AssignForm, CodersForm, coder_memberships
 from extraction.models import ConsensusValue, ExtractionCopy, Outcome
+from extraction.risk_of_bias import agreement, results, services, sheets
+from extraction.risk_of_bias.access import get_consensus_value, get_form_or_404, get_result, get_study
+from extraction.risk_of_bias.forms import PlotForm, ResultForm, ToolsForm, WeightForm
+from extraction.risk_of_bias.kind import FAMILIES, RISK_OF_BIAS
+from extraction.risk_of_bias.models import AssessedResult
 from extraction.rob.plots import summary_plot, traffic_light
 from extraction.views import resolve_posted, save_posted, visible_copy
 from review.access import review_view
 from review.exports.jobs import export_panel
 from review.models import Review, Study
-from risk_of_bias import agreement, results, services, sheets
-from risk_of_bias.access import get_consensus_value, get_form_or_404, get_result, get_study
-from risk_of_bias.forms import PlotForm, ResultForm, ToolsForm, WeightForm
-from risk_of_bias.kind import FAMILIES, RISK_OF_BIAS
-from risk_of_bias.models import AssessedResult
 
 KIND = RISK_OF_BIAS
 TABLE_EXPORTS = ["rob.table", "rob.answers"]

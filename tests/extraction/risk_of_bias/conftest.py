@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from extraction.models import ExtractionCopy
+from extraction.risk_of_bias import services
 from review.models import Record
 from review.services import ensure_study_for_report
-from risk_of_bias import services
 
 # Reaches a judgement of Low in every domain of RoB 2 for crossover trials (guidance: D1 Table 4 path
 # 1.2 Y/PY, 1.1 Y/PY, 1.3 N/PN; S: S.1 Y, S.3 Y; D2 2.1 and 2.2 N and 2.6 Y; D3 3.1 Y; D4 4.1, 4.2, 4.3 N;

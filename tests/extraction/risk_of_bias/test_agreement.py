@@ -9,8 +9,8 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from extraction.models import ExtractionCopy
-from risk_of_bias import services
-from risk_of_bias.agreement import domain_agreement, weighted_kappa
+from extraction.risk_of_bias import services
+from extraction.risk_of_bias.agreement import domain_agreement, weighted_kappa
 
 from .conftest import CROSSOVER_LOW
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from extraction.models import ExtractionCopy
-from risk_of_bias import services
+from extraction.risk_of_bias import services
 from tests.blinding import Walk, assert_same, small_review, world
 
 from .conftest import CROSSOVER_LOW, with_changes

@@ -12,6 +12,14 @@ from extraction import coding, reconciliation
 from extraction.comparison import is_empty
 from extraction.forms import cell_name
 from extraction.models import FormField, Outcome
+from extraction.risk_of_bias.kind import (
+    OVERALL,
+    TOOL_FIELD,
+    QuestionField,
+    judgement_key,
+    question_fields,
+    read_place,
+)
 from extraction.rob import (
     ANSWER_LABELS,
     NOT_APPLICABLE,
@@ -23,7 +31,6 @@ from extraction.rob import (
     trace_domain,
 )
 from extraction.rob.model import PRELIMINARY
-from risk_of_bias.kind import OVERALL, TOOL_FIELD, QuestionField, judgement_key, question_fields, read_place
 
 
 @dataclass

@@ -12,13 +12,13 @@ from collections import defaultdict
 from extraction import visibility
 from extraction.comparison import outcome_key
 from extraction.models import Value
+from extraction.risk_of_bias import results, services
+from extraction.risk_of_bias.kind import DOMAIN_ORDER, OVERALL, TOOL_FIELD, judgement_key, question_fields
 from extraction.rob import NOT_APPLICABLE, Judgement, load_tool
 from extraction.rob.model import PRELIMINARY
 from extraction.rob.plots import robvis_csv
 from review.exports import Progress, Table
 from review.models import Review, short_citation
-from risk_of_bias import results, services
-from risk_of_bias.kind import DOMAIN_ORDER, OVERALL, TOOL_FIELD, judgement_key, question_fields
 
 
 def rob_table_rows(*, review: Review) -> tuple[list[str], list[dict]]:

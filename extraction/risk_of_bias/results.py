@@ -14,11 +14,11 @@ from django.db.models import Q
 from extraction.comparison import outcome_key
 from extraction.constants import Provenance
 from extraction.models import ConsensusValue, ExtractionCopy, ExtractionForm, Value
+from extraction.risk_of_bias.kind import DOMAIN_ORDER, OVERALL, family
+from extraction.risk_of_bias.models import AssessedResult
 from extraction.rob import NOT_APPLICABLE, Judgement, Tool, load_tool
 from extraction.rob.plots import RobResult
 from review.models import Review
-from risk_of_bias.kind import DOMAIN_ORDER, OVERALL, family
-from risk_of_bias.models import AssessedResult
 
 JUDGEMENT_PREFIX = "judgement_"
 

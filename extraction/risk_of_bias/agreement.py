@@ -6,7 +6,7 @@ the weights span the whole scale, even when a pair never used one of its judgeme
 Only studies whose copies are all submitted count, so the figures never tell anyone about a judgement still
 blinded; every submitted judgement counts, disagreements still open included (as screening agreement
 does, BRIEF: counting only reconciled results would hide them). Equal to scikit-learn's
-`cohen_kappa_score(weights="linear", labels=<the scale>)` on the same data (tests/risk_of_bias/test_agreement.py); written out
+`cohen_kappa_score(weights="linear", labels=<the scale>)` on the same data (tests/extraction/risk_of_bias/test_agreement.py); written out
 here because importing scikit-learn costs a page a second."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from django.db.models import Exists, OuterRef, Q
 from extraction.comparison import outcome_key
 from extraction.constants import CopyStatus
 from extraction.models import ExtractionCopy, ExtractionForm, Value
+from extraction.risk_of_bias.kind import FAMILIES, OVERALL, TOOL_FIELD, family, judgement_key
 from extraction.rob import NOT_APPLICABLE, load_tool
 from review.models import Review
-from risk_of_bias.kind import FAMILIES, OVERALL, TOOL_FIELD, family, judgement_key
 
 
 def weighted_kappa(a: list[int], b: list[int], categories: int, *, weighted: bool = True) -> float | None:

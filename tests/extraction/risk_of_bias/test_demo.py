@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from extraction.constants import Provenance
 from extraction.models import ConsensusValue
+from extraction.risk_of_bias import services
+from extraction.risk_of_bias.results import review_results
 from review.demo import load_demo
-from risk_of_bias import services
-from risk_of_bias.results import review_results
 
 pytestmark = pytest.mark.django_db
 

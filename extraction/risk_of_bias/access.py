@@ -7,9 +7,9 @@ from django.http import Http404
 
 from extraction import access as extraction_access
 from extraction.models import ConsensusValue, ExtractionForm
+from extraction.risk_of_bias.kind import RISK_OF_BIAS
+from extraction.risk_of_bias.models import AssessedResult
 from review.models import Review, Study
-from risk_of_bias.kind import RISK_OF_BIAS
-from risk_of_bias.models import AssessedResult
 
 get_study = extraction_access.get_study
 

@@ -14,27 +14,27 @@ DEMO_RESULTS = [
 
 
 class RiskOfBiasConfig(AppConfig):
-    name = "risk_of_bias"
+    name = "extraction.risk_of_bias"
     label = "risk_of_bias"
     verbose_name = "Risk of bias"
 
     def ready(self) -> None:
         from extraction import kinds
-        from risk_of_bias.kind import RISK_OF_BIAS
+        from extraction.risk_of_bias.kind import RISK_OF_BIAS
 
         kinds.register(RISK_OF_BIAS)
 
     def load_demo(self, *, review, users) -> None:
-        from risk_of_bias.demo import load_demo
+        from extraction.risk_of_bias.demo import load_demo
 
         load_demo(review=review, users=users)
 
     def exporters(self) -> list:
         """The RoB table (the same for every member), a robvis CSV per tool, and each assessor's answers
         (blinded per requester, so the file is theirs alone)."""
+        from extraction.risk_of_bias import exports
         from extraction.rob import load_tool, tool_keys
         from review.exports import Exporter
-        from risk_of_bias import exports
 
         found = [
             Exporter(

@@ -11,9 +11,9 @@ from django.urls import reverse
 from extraction import coding
 from extraction.constants import Provenance
 from extraction.models import Consensus, ConsensusValue, ExtractionCopy
-from risk_of_bias import services
-from risk_of_bias.kind import judgement_key, question_key
-from risk_of_bias.models import AssessedResult
+from extraction.risk_of_bias import services
+from extraction.risk_of_bias.kind import judgement_key, question_key
+from extraction.risk_of_bias.models import AssessedResult
 
 from .conftest import CROSSOVER_LOW, with_changes
 

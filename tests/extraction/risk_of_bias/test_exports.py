@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from extraction import reconciliation
-from risk_of_bias import exports, services
+from extraction.risk_of_bias import exports, services
 
 from .conftest import CROSSOVER_LOW, with_changes
 

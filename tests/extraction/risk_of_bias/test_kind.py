@@ -9,8 +9,7 @@ import pytest
 
 from extraction.definitions import validate_definition
 from extraction.kinds import Agreement, get_kind
-from extraction.rob import load_tool, tool_keys
-from risk_of_bias.kind import (
+from extraction.risk_of_bias.kind import (
     RISK_OF_BIAS,
     TOOL_FIELD,
     form_definition,
@@ -19,7 +18,8 @@ from risk_of_bias.kind import (
     question_key,
     tool_questions,
 )
-from risk_of_bias.services import tool_variants
+from extraction.risk_of_bias.services import tool_variants
+from extraction.rob import load_tool, tool_keys
 
 from .conftest import CROSSOVER_LOW, with_changes
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
+from extraction.risk_of_bias.models import AssessedResult
 from extraction.rob import load_tool, tool_keys
 from extraction.rob.plots import PALETTES, SCALES
-from risk_of_bias.models import AssessedResult
 
 
 def tool_choices(keys: list[str] | None = None) -> list[tuple[str, str]]:
