@@ -30,6 +30,8 @@ class ExtractionConfig(AppConfig):
 
         found = []
         for kind in kinds.all_kinds():
+            if not kind.generic_exports:
+                continue
             found += [
                 Exporter(
                     kind=f"{kind.slug}.consensus-wide",

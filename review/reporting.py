@@ -109,7 +109,7 @@ def _extraction_work(*, review: Review, user) -> list[WorkItem]:
     for kind in kinds.all_kinds():
         if (form := forms.get(kind.slug)) is None:
             continue
-        url = reverse("extraction:studies", kwargs={"review_slug": review.slug, "kind": kind})
+        url = kind.home_url(review.slug)
         drafts = (
             visibility.visible_copies(user=user, review=review, form=form)
             .filter(reviewer_id=user.pk, status=CopyStatus.DRAFT)

@@ -227,6 +227,7 @@ def small_review(*, export: Callable) -> SmallReview:
 
     from extraction import coding, reconciliation
     from extraction.models import ConsensusValue, ExtractionCopy, FormField
+    from extraction.risk_of_bias.models import AssessedResult
     from review.demo import load_demo
     from review import curation
     from review.models import DuplicatePair, ExportJob, ImportJob, Label, Membership, Record, Study
@@ -235,7 +236,9 @@ def small_review(*, export: Callable) -> SmallReview:
     review, _ = load_demo()
     users = {m.user.username: m.user for m in review.memberships.select_related("user")}
     study = Study.objects.for_review(review).order_by("pk").first()
-    for copy in ExtractionCopy.objects.filter(study=study).select_related("reviewer"):
+    for copy in ExtractionCopy.objects.filter(study=study, form__kind="extraction").select_related(
+        "reviewer"
+    ):
         fill(copy, copy.reviewer, {"design": "Crossover", "ketamine_dose": "0.5", "country": "USA"})
         coding.submit_copy(copy=copy, user=copy.reviewer)
     reconciliation.start_consensus(study=study, form=copy.form, user=users["ada"])
@@ -282,5 +285,9 @@ def small_review(*, export: Callable) -> SmallReview:
         "field_id": list(
             FormField.objects.filter(version__form__review=review).values_list("pk", flat=True)[:2]
         ),
+        # Risk of bias: a result, and each plot as an image.
+        "result_id": list(AssessedResult.objects.for_review(review).values_list("pk", flat=True)[:1]),
+        "plot": ["traffic-light", "summary"],
+        "image": ["svg"],
     }
     return SmallReview(review=review, users=users, ids=ids)
