@@ -74,3 +74,9 @@ class ScreeningConfig(AppConfig):
                 personal=True,
             )
         ]
+
+    def dataset_tables(self, *, review, user, progress) -> list:
+        """The records with their decisions, the votes and the agreement, blinded for `user`."""
+        from screening.dataset import dataset_tables
+
+        return dataset_tables(review=review, user=user, progress=progress)

@@ -89,8 +89,13 @@ def make_file(job: ExportJob) -> None:
     if any(table.requester not in (None, user) for table in tables):
         raise ValueError(f"{job.kind} gave a table computed for someone else")
     file_name = f"{job.review.slug}-{exporter.file_stem}.{job.file_format}"
+    attachments = []
+    if exporter.attachments and job.file_format == "zip":
+        attachments = exporter.attachments(review=job.review, user=user)
     with tempfile.TemporaryFile() as out:
-        rows = write_tables(out=out, file_format=job.file_format, tables=tables, progress=job.report)
+        rows = write_tables(
+            out=out, file_format=job.file_format, tables=tables, progress=job.report, attachments=attachments
+        )
         size = out.tell()
         out.seek(0)
         job.file.save(file_name, File(out), save=False)
