@@ -24,10 +24,11 @@ class ReviewConfig(AppConfig):
         )
 
     def exporters(self) -> list:
-        """The dataset: every app's dataset tables in one workbook or ZIP."""
+        """The dataset (every app's dataset tables in one workbook or ZIP) and the owners' backup."""
+        from review.backup import BACKUP
         from review.exports.dataset import DATASET
 
-        return [DATASET]
+        return [DATASET, BACKUP]
 
     def dataset_tables(self, *, review, user, progress) -> list:
         """The review's own part of the dataset: the PRISMA counts, the studies and their reports."""

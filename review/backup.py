@@ -46,6 +46,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalChanges
 from simple_history.utils import get_history_model_for_model
 
+from review.exports import Exporter
 from review.models import Review
 
 FORMAT = "concord-review-backup"
@@ -167,8 +168,8 @@ def _file_digest(field_file) -> str:
     return digest.hexdigest()
 
 
-def write_backup(review: Review, out: BinaryIO) -> dict:
-    """Write `review` to `out` (a ZIP); return its manifest."""
+def write_backup(review: Review, out: BinaryIO, progress=None) -> dict:
+    """Write `review` to `out` (a ZIP); return its manifest. `progress(stage, percent)` hears each table."""
     manifest: dict = {
         "format": FORMAT,
         "version": VERSION,
@@ -182,7 +183,10 @@ def write_backup(review: Review, out: BinaryIO) -> dict:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         files_written: set[str] = set()
         pending_files: dict = {}
-        for model, _owner in _members():
+        members = _members()
+        for place, (model, _owner) in enumerate(members):
+            if progress:
+                progress(f"Writing {model._meta.verbose_name_plural}", 10 + 85 * place // len(members))
             fields = model._meta.concrete_fields
             users = {f.attname for f in fields if _is_user(f)}
             file_fields = [f for f in fields if isinstance(f, models.FileField)]
@@ -407,3 +411,20 @@ def _restore_file(backup: Backup, field: models.FileField, kept: dict) -> str:
     if hashlib.sha256(content).hexdigest() != kept["sha256"]:
         raise BackupError(f"The backup is damaged: the file {kept['name']} does not match its checksum.")
     return field.storage.save(kept["name"], ContentFile(content))
+
+
+def backup_file(*, review: Review, out: BinaryIO, progress) -> int:
+    """The owners' download (an export job's work): the backup, and how many rows it holds."""
+    manifest = write_backup(review, out, progress)
+    return sum(member["rows"] for member in manifest["members"].values())
+
+
+BACKUP = Exporter(
+    kind="review.backup",
+    label="Backup of the whole review (restore it with restore_review)",
+    file_stem="backup",
+    tables=lambda **kwargs: [],
+    formats=("zip",),
+    perm="review.change_review",  # owners: it holds every vote and copy, unblinded
+    write_file=backup_file,
+)

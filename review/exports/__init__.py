@@ -124,6 +124,9 @@ class Exporter:
     perm: str = "review.view_review"
     # Files a ZIP holds beside the tables (a diagram): `attachments(review=, user=)` returns (name, bytes).
     attachments: Callable[..., list[tuple[str, bytes]]] | None = None
+    # A file that is not tables (the review's backup): `write_file(review=, out=, progress=)` writes it to the
+    # binary `out` and returns how many rows it holds; `tables` is then not called.
+    write_file: Callable[..., int] | None = None
 
 
 def exporters() -> dict[str, Exporter]:

@@ -168,3 +168,23 @@ def test_every_model_is_backed_up_or_excluded_with_a_reason():
         assert not (label in kept and label in backup.EXCLUDED)
     assert all(reason for reason in backup.EXCLUDED.values())
     assert {"review.Review", "review.Record", "screening.Vote", "extraction.ConsensusValue"} <= kept
+
+
+def test_owners_download_the_backup_from_the_settings_page(demo, client_for, exported, tmp_path):
+    from django.urls import reverse
+
+    owner, rita = (get_user_model().objects.get(username=name) for name in ("olivia", "rita"))
+    page = client_for(owner).get(reverse("review:settings", args=[demo.slug]))
+    assert b'value="review.backup"' in page.content
+    assert (
+        b'value="review.backup"'
+        not in client_for(rita).get(reverse("review:settings", args=[demo.slug])).content
+    )
+    refused = client_for(rita).post(
+        reverse("review:exports", args=[demo.slug]), {"kind": "review.backup", "format": "zip"}
+    )
+    assert refused.status_code == 403
+    response = exported(client_for(owner), demo, "review.backup", "zip")
+    assert response.job.file_name == f"{demo.slug}-backup.zip"
+    restored = backup.restore_backup(backup.open_backup(io.BytesIO(response.data)), slug="from-the-page")
+    assert Record.objects.for_review(restored).count() == Record.objects.for_review(demo).count()
