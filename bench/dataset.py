@@ -10,6 +10,7 @@ restore_review. Goals (issue 11): the export under 60 s and 1 GB, backup and res
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import resource
@@ -115,11 +116,11 @@ def step(name: str) -> None:
         detail = f"{job.row_count:,} rows, {job.file_size / 2**20:.1f} MiB"
         label, goal = f"dataset export ({name.upper()}, job, as the adjudicator)", "goal < 60 s, < 1,024 MB"
     elif name == "backup":
-        call_command("backup_review", "bench", str(BACKUP), stdout=open(os.devnull, "w"))
+        call_command("backup_review", "bench", str(BACKUP), stdout=io.StringIO())
         detail, label = f"{BACKUP.stat().st_size / 2**20:.1f} MiB", "backup_review"
         goal = "goal < 120 s"
     else:
-        call_command("restore_review", str(BACKUP), "--slug", "bench-restored", stdout=open(os.devnull, "w"))
+        call_command("restore_review", str(BACKUP), "--slug", "bench-restored", stdout=io.StringIO())
         detail, label, goal = "as a second review of the same database", "restore_review", "goal < 120 s"
     elapsed = time.perf_counter() - start
     print(f"{label:<46} {elapsed:7.1f} s  peak {peak_mb():6,.0f} MB  ({detail}; {goal})")
