@@ -16,37 +16,25 @@ import random
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="concord-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)  # a throw-away database
-os.environ["ALLOWED_HOSTS"] = "testserver"
-os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-os.environ.setdefault("MEDIA_ROOT", str(Path(os.environ["VAR_DIR"]) / "media"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402
-
-from bench.calibrate import python_speed  # noqa: E402
-
-django.setup()
-
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench.extraction import build  # noqa: E402
+from bench.calibrate import python_speed  # noqa: E402
+from bench.extraction import build  # noqa: E402  (sets up the throw-away database and Django)
 from extraction import reconciliation  # noqa: E402
 from review.exports.jobs import start_export  # noqa: E402
 from review.models import ExportJob, Record, Review  # noqa: E402
 from screening.models import ScreeningDecision, Vote  # noqa: E402
 
-BACKUP = Path(os.environ["VAR_DIR"]) / "bench-backup.zip"
+BACKUP = Path(settings.VAR_DIR) / "bench-backup.zip"
 
 
 def peak_mb() -> float:

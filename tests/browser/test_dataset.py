@@ -9,6 +9,8 @@ from pathlib import Path
 import openpyxl
 from playwright.sync_api import Page, expect
 
+from tests.review.test_dataset import SHEETS
+
 
 def test_the_dataset_workbook_downloads_after_its_progress_bar(
     page: Page, live_server, demo, login, run_worker
@@ -25,14 +27,5 @@ def test_the_dataset_workbook_downloads_after_its_progress_bar(
     worker.join(timeout=10)
     assert download_info.value.suggested_filename == f"{demo.slug}-dataset.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()), read_only=True)
-    assert book.sheetnames == [
-        "prisma",
-        "studies",
-        "records",
-        "votes",
-        "agreement",
-        "extraction-consensus-wide",
-        "extraction-consensus-long",
-        "data-dictionary",
-    ]
+    assert book.sheetnames == SHEETS
     assert book["records"].max_row > 10  # the demo's records, every one
