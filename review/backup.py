@@ -57,7 +57,6 @@ CHUNK = 2000
 EXCLUDED = {
     "review.ImportJob": "a finished import's job; its search and records are kept",
     "review.ExportJob": "a file made for one person at one time; asked for again after a restore",
-    "review.BackupJob": "a backup's own job; the backup is the file it made",
 }
 
 
