@@ -108,7 +108,13 @@ def step(name: str) -> None:
         detail, label = f"{BACKUP.stat().st_size / 2**20:.1f} MiB", "backup_review"
         goal = "goal < 120 s"
     else:
-        call_command("restore_review", str(BACKUP), "--slug", "bench-restored", stdout=io.StringIO())
+        call_command(
+            "restore_review",
+            str(BACKUP),
+            "--slug",
+            f"bench-restored-{int(time.time())}",
+            stdout=io.StringIO(),
+        )
         detail, label, goal = "as a second review of the same database", "restore_review", "goal < 120 s"
     elapsed = time.perf_counter() - start
     print(f"{label:<46} {elapsed:7.1f} s  peak {peak_mb():6,.0f} MB  ({detail}; {goal})")

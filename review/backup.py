@@ -363,34 +363,63 @@ def restore_backup(backup: Backup, *, slug: str, create_missing_users: bool = Fa
         return Review.objects.get(slug=slug)
 
 
+# How each column is read back (worked out once per table, not per row): "as is" for what JSON keeps
+# (text, numbers, yes/no, JSON), "convert" for times, dates and decimals.
+AS_IS, CONVERT, USER, LINK, SELF_LINK, FILE = range(6)
+CONVERTED = (models.DateTimeField, models.DateField, models.TimeField, models.DecimalField, models.UUIDField)
+
+
+def _plan(model, *, history: bool) -> list[tuple[str, int, models.Field]]:
+    plan = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if field.is_relation:
+            how = (
+                USER
+                if _is_user(field)
+                else SELF_LINK
+                if field.related_model is model and not history
+                else LINK
+            )
+        elif isinstance(field, models.FileField):
+            how = FILE
+        else:
+            how = (
+                CONVERT
+                if isinstance(field, CONVERTED) or field.get_internal_type() == "DurationField"
+                else AS_IS
+            )
+        plan.append((field.attname, how, field))
+    return plan
+
+
 def _restore_rows(backup, name, model, owner, *, ids, user_ids, slug) -> None:
-    fields = model._meta.concrete_fields
     pk_name = model._meta.pk.attname
     history = model is not owner
-    self_links = [f for f in fields if f.is_relation and f.related_model is model]
+    plan = _plan(model, history=history)
     later: list[tuple[int, str, int]] = []  # (old pk, field, old pk it points at): set once all exist
     for chunk in batched(backup.rows(name), CHUNK):
         objects, old_pks = [], []
         for row in chunk:
             old_pks.append(row.pop(pk_name))
             values = {}
-            for field in fields:
-                if field.primary_key:
-                    continue
-                value = row.get(field.attname)
-                if field.is_relation and value is not None:
-                    if _is_user(field):
-                        value = user_ids[value]
-                    elif field in self_links and not history:
-                        later.append((old_pks[-1], field.attname, value))
-                        value = None
-                    else:
-                        value = ids[field.related_model].get(value, value if history else None)
-                elif isinstance(field, models.FileField) and value:
-                    value = _restore_file(backup, field, value)
-                elif value is not None:
+            for attname, how, field in plan:
+                value = row.get(attname)
+                if value is None or how == AS_IS:
+                    pass
+                elif how == CONVERT:
                     value = field.to_python(value)
-                values[field.attname] = value
+                elif how == USER:
+                    value = user_ids[value]
+                elif how == LINK:
+                    value = ids[field.related_model].get(value, value if history else None)
+                elif how == SELF_LINK:
+                    later.append((old_pks[-1], attname, value))
+                    value = None
+                else:
+                    value = _restore_file(backup, field, value)
+                values[attname] = value
             if history:
                 values["id"] = ids[owner].get(row["id"], row["id"])
             if model is Review:
