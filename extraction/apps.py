@@ -54,3 +54,11 @@ class ExtractionConfig(AppConfig):
                 ),
             ]
         return found
+
+    def dataset_tables(self, *, review, user, progress) -> list:
+        """Each form kind's consensus, wide and long (risk of bias included: it is a form kind)."""
+        from extraction import exports, kinds
+
+        return [
+            table for kind in kinds.all_kinds() for table in exports.dataset_tables(review=review, kind=kind)
+        ]
