@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.urls import reverse
 
 from extraction import kinds, reconciliation, visibility
@@ -51,22 +51,32 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
     # PRISMA "duplicate records removed": every record that points to another (duplicate_of set), whether
     # merged at import or by a person; undoing a merge puts it back among the records to screen. Probable
     # duplicates still waiting for a person count as records to screen until someone decides.
-    counts = Record.objects.for_review(review).aggregate(
-        total=Count("id"), duplicates=Count("id", filter=Q(duplicate_of__isnull=False))
-    )
+    # One pass over an index (record_review_search_idx) gives every count of records: per search, then summed.
+    per_search = {
+        row["search_id"]: row
+        for row in Record.objects.for_review(review)
+        .values("search_id")
+        .annotate(total=Count("review_id"), duplicates=Count("duplicate_of_id"))
+        .order_by()
+    }
+    total = sum(row["total"] for row in per_search.values())
+    duplicates = sum(row["duplicates"] for row in per_search.values())
     sources = [
-        SourceCount(source_name=s["source_name"], kind=s["kind"], records=s["records"])
+        SourceCount(
+            source_name=s["source_name"],
+            kind=s["kind"],
+            records=per_search.get(s["pk"], {}).get("total", 0),
+        )
         for s in Search.objects.for_review(review)
-        .values("source_name", "kind")
-        .annotate(records=Count("records"))
+        .values("pk", "source_name", "kind")
         .order_by("kind", "source_name")
     ]
     sight = Sight.of(user, review)
-    stages = stage_progress(sight=sight)
+    stages = stage_progress(sight=sight, unique=total - duplicates)
     return DashboardSummary(
-        records_identified=counts["total"],
-        duplicates_removed=counts["duplicates"],
-        records_to_screen=counts["total"] - counts["duplicates"],
+        records_identified=total,
+        duplicates_removed=duplicates,
+        records_to_screen=total - duplicates,
         studies=Study.objects.for_review(review).count(),
         sources=sources,
         team=list(review.memberships.select_related("user")),
