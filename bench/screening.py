@@ -172,6 +172,7 @@ def settle_records(share: float) -> int:
     from django.utils import timezone
 
     from review.models import Record, Review
+    from screening import tallies
     from screening.models import ScreeningDecision, Vote
 
     review = Review.objects.get(slug="bench")
@@ -213,6 +214,8 @@ def settle_records(share: float) -> int:
             for u, v in zip(pair, vs, strict=True)
         )
         settled += len(chunk)
+    # The votes went in bulk, around screening.services: count them as the services would have.
+    tallies.recount(review)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # what autovacuum does after a change this size

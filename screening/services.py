@@ -399,9 +399,9 @@ def resolve_conflict(
     reason = _check_verdict(review=review, stage=decision.stage, verdict=verdict, reason=reason)
     if not note.strip() and reason is None:
         raise ValidationError("Give a reason for the decision (a note, or an exclusion reason).")
+    before = tallies.of_decision(decision, voters)
     decision.status = DecisionStatus.INCLUDED if verdict == Verdict.INCLUDE else DecisionStatus.EXCLUDED
     decision.verdict, decision.reason, decision.note = verdict, reason, note.strip()
-    before = tallies.of_decision(decision, voters)
     decision.resolved_by, decision.resolved_at = user, timezone.now()
     decision._history_user = user  # type: ignore[attr-defined]
     decision.save()
