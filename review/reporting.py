@@ -14,7 +14,6 @@ from extraction.models import ExtractionForm
 from review.constants import DuplicateStatus
 from review.models import DuplicatePair, Membership, Record, Review, Search, Study
 from screening.progress import StageProgress, stage_progress
-from screening.services import conflicts_for
 from screening.visibility import Sight
 
 
@@ -104,7 +103,8 @@ def _screening_work(*, sight: Sight, stages: list[StageProgress]) -> list[WorkIt
         work.append(
             WorkItem(
                 label="Conflicts to resolve",
-                count=conflicts_for(review=review, user=sight.user).count(),
+                # stage_progress counted them already (Sight.conflicts, from the tallies).
+                count=sum(stage.counts.conflict for stage in stages),
                 url=reverse("screening:conflicts", args=[review.slug]),
             )
         )
