@@ -228,8 +228,8 @@ def small_review(*, export: Callable) -> SmallReview:
     from extraction import coding, reconciliation
     from extraction.models import ConsensusValue, ExtractionCopy, FormField
     from extraction.risk_of_bias.models import AssessedResult
-    from review.demo import load_demo
     from review import curation
+    from review.demo import load_demo
     from review.models import DuplicatePair, ExportJob, ImportJob, Label, Membership, Record, Study
     from tests.extraction.conftest import fill
 
