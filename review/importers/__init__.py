@@ -10,36 +10,46 @@ how alike, which import); every later merge and unmerge by a person leaves histo
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import batched
+from operator import itemgetter
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection, models, transaction
+from django.db.models.fields.files import FieldFile
 
 from review.constants import DuplicateStatus, ImportFormat, SourceKind
-from review.dedupe import Keys, find_duplicates
+from review.duplicate_detection import MatchKeys, find_duplicates
 from review.importers import bibtex, delimited, endnote, medline, ris
-from review.importers.common import ImportFormatError, decode_text
+from review.importers.common import (
+    ExportText,
+    ImportFormatError,
+    Progress,
+    decode_text,
+    no_progress,
+    stored_name,
+)
 from review.importers.detect import detect_format
+from review.match_keys import record_match_keys
 from review.models import DuplicatePair, Record, Review, Search
-from review.normalise import match_keys
 
-__all__ = ["ImportFormatError", "ImportResult", "import_search_file", "parse_file"]
+__all__ = ["ImportFormatError", "ImportResult", "ParsedExport", "import_search_file", "parse_file"]
 
 BATCH_SIZE = 2000
-Progress = Callable[[str, int], None]
 
-PARSERS = {
+# Every parser has one signature: parse(ExportText) -> entries in Record's field names, each with its line.
+PARSERS: dict[str, Callable[[ExportText], list[dict]]] = {
     ImportFormat.RIS: ris.parse,
     ImportFormat.MEDLINE: medline.parse,
     ImportFormat.BIBTEX: bibtex.parse,
     ImportFormat.ENDNOTE: endnote.parse,
+    ImportFormat.CSV: delimited.parse,
 }
 
 
@@ -52,6 +62,7 @@ class ImportResult:
     duplicates_merged: int = 0
     duplicates_queued: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -60,8 +71,18 @@ class ImportResult:
         return data
 
 
-def _no_progress(stage: str, percent: int) -> None:
-    return None
+@dataclass
+class ParsedExport:
+    file_format: str
+    entries: list[dict]
+    warnings: list[str]  # what was read but should be checked, naming the lines
+
+
+def check_size(size: int, *, file_name: str) -> None:
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise ImportFormatError(
+            f"{file_name}: {size:,} bytes is over the limit of {settings.MAX_UPLOAD_BYTES:,} bytes."
+        )
 
 
 def parse_file(
@@ -70,34 +91,29 @@ def parse_file(
     file_name: str,
     file_format: str = ImportFormat.AUTO,
     column_mapping: dict | None = None,
-    progress: Progress | None = None,
-) -> tuple[str, list[dict]]:
-    """(format, entries) for an uploaded file, or ImportFormatError naming file, line or entry and problem."""
-    if len(data) > settings.MAX_UPLOAD_BYTES:
-        raise ImportFormatError(
-            f"{file_name}: {len(data):,} bytes is over the limit of {settings.MAX_UPLOAD_BYTES:,} bytes."
-        )
-    text = decode_text(data, file_name=file_name)
+    progress: Progress = no_progress,
+) -> ParsedExport:
+    """The entries of an uploaded file, or ImportFormatError naming file, line or entry and problem."""
+    check_size(len(data), file_name=file_name)
+    decoded = decode_text(data, file_name=file_name)
     if file_format in ("", ImportFormat.AUTO):
-        file_format = detect_format(text, file_name=file_name)
-    if file_format == ImportFormat.CSV:
-        entries = delimited.parse(text, file_name=file_name, mapping=column_mapping)
-    elif file_format == ImportFormat.RIS:
-        entries = ris.parse(text, file_name=file_name, progress=progress)
-    elif file_format in PARSERS:
-        entries = PARSERS[file_format](text, file_name=file_name)
-    else:
+        file_format = detect_format(decoded.text, file_name=file_name)
+    parser = PARSERS.get(file_format)
+    if parser is None:
         raise ImportFormatError(f"{file_name}: unknown format “{file_format}”.")
+    entries = parser(
+        ExportText(decoded.text, file_name=file_name, column_mapping=column_mapping, progress=progress)
+    )
     for number, item in enumerate(entries, 1):
         if not item["title"]:
             raise ImportFormatError(f"{file_name}, line {item['line']}: entry {number} has no title.")
-    return file_format, entries
+    return ParsedExport(file_format, entries, decoded.warnings)
 
 
 def import_search_file(
     *,
     review: Review,
-    data: bytes,
+    data: bytes | File,
     file_name: str,
     source_name: str,
     kind: str = SourceKind.DATABASE,
@@ -106,31 +122,83 @@ def import_search_file(
     query: str = "",
     file_format: str = ImportFormat.AUTO,
     column_mapping: dict | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> ImportResult:
     """Parse, de-duplicate and save one search export. Raises ImportFormatError and saves nothing when
-    the file is bad. `progress(stage, percent)` is told how far it got before the final transaction."""
+    the file is bad. `data` is the file's bytes or a File; a file already stored (an import job's
+    upload) becomes the Search's file as it is, not a second copy. `progress(stage, percent)` is told
+    how far it got before the final transaction."""
     if kind not in SourceKind.values:
         raise ImportFormatError(
             f"{file_name}: unknown source kind “{kind}”; use one of {', '.join(SourceKind.values)}."
         )
     if not source_name.strip():
         raise ImportFormatError(f"{file_name}: a source name (PubMed, Embase…) is needed.")
+    file = data if isinstance(data, File) else ContentFile(data)
+    check_size(file.size, file_name=file_name)
     progress("Reading the file", 5)
-    with _no_cyclic_gc():
+    try:
         return _import(
             review=review,
-            data=data,
+            file=file,
             file_name=file_name,
+            file_format=file_format,
+            column_mapping=column_mapping,
+            progress=progress,
             source_name=source_name,
             kind=kind,
-            user=user,
+            created_by=user,
             date_searched=date_searched,
             query=query,
+        )
+    finally:
+        if isinstance(file, FieldFile):
+            file.close()
+
+
+def _import(
+    *,
+    review: Review,
+    file: File,
+    file_name: str,
+    file_format: str,
+    column_mapping: dict | None,
+    progress: Progress,
+    **search_fields,
+) -> ImportResult:
+    file.open("rb")  # opens a stored file; rewinds one already open (an upload, bytes)
+    content = file.read()
+    with _no_cyclic_gc():
+        parsed = parse_file(
+            data=content,
+            file_name=file_name,
             file_format=file_format,
             column_mapping=column_mapping,
             progress=progress,
         )
+        del content
+        progress(f"Read {len(parsed.entries):,} records; matching duplicates and saving", 50)
+        for item in parsed.entries:
+            del item["line"]
+            item.update(
+                record_match_keys(
+                    title=item["title"], authors=item["authors"], doi=item["doi"], pmid=item["pmid"]
+                )
+            )
+        with transaction.atomic():
+            # One import at a time per review, so two files cannot both miss each other's duplicates.
+            Review.objects.select_for_update().get(pk=review.pk)
+            search = _save_search(
+                review=review,
+                file=file,
+                file_name=file_name,
+                file_format=parsed.file_format,
+                warnings=parsed.warnings,
+                **search_fields,
+            )
+            result = _save_records(review=review, search=search, entries=parsed.entries)
+    progress("Done", 100)
+    return result
 
 
 @contextmanager
@@ -146,66 +214,17 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _import(
-    *,
-    review: Review,
-    data: bytes,
-    file_name: str,
-    source_name: str,
-    kind: str,
-    user,
-    date_searched: date | None,
-    query: str,
-    file_format: str,
-    column_mapping: dict | None,
-    progress: Progress,
-) -> ImportResult:
-    file_format, entries = parse_file(
-        data=data,
-        file_name=file_name,
-        file_format=file_format,
-        column_mapping=column_mapping,
-        progress=progress,
-    )
-    progress(f"Read {len(entries):,} records; matching duplicates and saving", 50)
-    for item in entries:
-        del item["line"]
-        item.update(
-            match_keys(title=item["title"], authors=item["authors"], doi=item["doi"], pmid=item["pmid"])
-        )
-    with transaction.atomic():
-        # One import at a time per review, so two files cannot both miss each other's duplicates.
-        Review.objects.select_for_update().get(pk=review.pk)
-        result = _save(
-            review=review,
-            entries=entries,
-            data=data,
-            file_name=file_name,
-            file_format=file_format,
-            source_name=source_name,
-            kind=kind,
-            user=user,
-            date_searched=date_searched,
-            query=query,
-        )
-    progress("Done", 100)
-    return result
-
-
-def _save(
-    *, review: Review, entries: list[dict], data: bytes, file_name: str, file_format: str, **search_fields
-):
-    user = search_fields.pop("user")
-    search = Search(
-        review=review,
-        file_name=Path(file_name).name,
-        file_format=file_format,
-        created_by=user,
-        **search_fields,
-    )
-    search.file.save(Path(file_name).name, ContentFile(data), save=False)
+def _save_search(*, review: Review, file: File, file_name: str, **fields) -> Search:
+    search = Search(review=review, file_name=Path(file_name).name, **fields)
+    if isinstance(file, FieldFile) and file.name:
+        search.file.name = file.name  # the upload as its import job stored it: kept once
+    else:
+        search.file.save(stored_name(file_name), file, save=False)
     search.save()
+    return search
 
+
+def _save_records(*, review: Review, search: Search, entries: list[dict]) -> ImportResult:
     existing = list(
         Record.objects.for_review(review)
         .order_by("id")
@@ -213,105 +232,107 @@ def _save(
     )
     position = {row[0]: i for i, row in enumerate(existing)}
     roots = [position.get(row[1], i) if row[1] else i for i, row in enumerate(existing)]
-    keys = [Keys(doi, pmid, title, author, year) for _id, _dup, doi, pmid, title, author, year in existing]
-    keys += [Keys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries]
+    keys = [
+        MatchKeys(doi, pmid, title, author, year) for _id, _dup, doi, pmid, title, author, year in existing
+    ]
+    keys += [
+        MatchKeys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries
+    ]
     matches = find_duplicates(keys, first_new=len(existing), roots=roots)
 
-    _insert_records(review=review, search=search, entries=entries)
+    bulk_insert(Record, entries, fields=list(entries[0]), review=review, search=search)
     new_ids = list(Record.objects.filter(search=search).order_by("id").values_list("id", flat=True))
     ids = [row[0] for row in existing] + new_ids
     sure = [m for m in matches if m.sure]
     # A duplicate always points at the earliest record of its group, which is never itself a duplicate.
-    _execute_many(
-        f"UPDATE {_table(Record)} SET duplicate_of_id = %s WHERE id = %s",
-        ((ids[m.original], ids[m.record]) for m in sure),
-    )
-    now = _now_for_db()
-    _execute_many(
-        _insert_sql(
-            DuplicatePair,
-            ["review_id", "record_id", "original_id", "search_id", "reason", "score", "status", "created_at"],
-        ),
+    _set_duplicate_of([(ids[m.record], ids[m.original]) for m in sure])
+    bulk_insert(
+        DuplicatePair,
         (
-            (
-                review.pk,
-                ids[m.record],
-                ids[m.original],
-                search.pk,
-                m.reason,
-                round(m.score, 1),
-                DuplicateStatus.MERGED if m.sure else DuplicateStatus.PENDING,
-                now,
-            )
+            {
+                "record_id": ids[m.record],
+                "original_id": ids[m.original],
+                "reason": m.reason,
+                "score": round(m.score, 1),
+                "status": DuplicateStatus.MERGED if m.sure else DuplicateStatus.PENDING,
+            }
             for m in matches
         ),
+        fields=["record_id", "original_id", "reason", "score", "status"],
+        review=review,
+        search=search,
     )
     return ImportResult(
         search=search,
-        file_format=file_format,
+        file_format=search.file_format,
         parsed=len(entries),
         imported=len(new_ids),
         duplicates_merged=len(sure),
-        duplicates_queued=sum(1 for m in matches if not m.sure),
+        duplicates_queued=len(matches) - len(sure),
+        warnings=search.warnings,
     )
 
 
-# Writing 100,000 records through model instances costs more than parsing them; the rows go in with
-# `executemany`, which both SQLite and PostgreSQL take in batches.
-RECORD_COLUMNS = [
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "keywords",
-    "url",
-    "language",
-    "raw_entry",
-    "doi_key",
-    "pmid_key",
-    "title_key",
-    "author_key",
-]
+# Writing 100,000 records through model instances costs more than parsing them. Rows go in as plain
+# tuples instead: through COPY on PostgreSQL (row-by-row INSERTs there wait on the server), and
+# `executemany` in batches on SQLite, whose INSERTs run in-process. The columns are Record's own, so a
+# new column gets the value the model would give it, never a bare NULL.
 
 
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
+def bulk_insert(model: type[models.Model], rows: Iterable[dict], *, fields: Sequence[str], **fixed) -> None:
+    """Insert `rows` (attribute name -> value for `fields`); every other column but the id gets the value
+    the model gives a new instance made with `fixed` (foreign keys, defaults, `auto_now_add`)."""
+    template = model(**fixed)
+    given = [model._meta.get_field(name).attname for name in fields]
+    per_row = [f for f in model._meta.concrete_fields if f.attname in given]
+    constant = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.attname not in given and not f.has_db_default()
+    ]
+    constants = tuple(f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in constant)
+    # Text and numbers go as they are; JSON is adapted by its field (a list is not a JSON column's value).
+    adapted = [(n, f) for n, f in enumerate(per_row) if isinstance(f, models.JSONField)]
+    names_given = [f.attname for f in per_row]
+    values = itemgetter(*names_given) if len(names_given) > 1 else (lambda row: (row[names_given[0]],))
 
+    def row_tuples() -> Iterable[tuple]:
+        for row in rows:
+            value = list(values(row))
+            for n, f in adapted:
+                value[n] = f.get_db_prep_save(value[n], connection)
+            yield (*value, *constants)
 
-def _insert_sql(model, columns: list[str]) -> str:
+    columns = [f.column for f in per_row] + [f.column for f in constant]
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    return f"INSERT INTO {_table(model)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-
-
-def _now_for_db():
-    return connection.ops.adapt_datetimefield_value(timezone.now())
-
-
-def _execute_many(sql: str, rows: Iterable[tuple]) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        for batch in batched(rows, BATCH_SIZE):
-            cursor.executemany(sql, batch)
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in row_tuples():
+                    copy.write_row(row)
+        else:
+            sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+            for batch in batched(row_tuples(), BATCH_SIZE):
+                cursor.executemany(sql, batch)
 
 
-def _insert_records(*, review: Review, search: Search, entries: list[dict]) -> None:
-    adapt_json = connection.ops.adapt_json_value
-    now = _now_for_db()
-    json_columns = {"authors", "keywords"}
-    _execute_many(
-        _insert_sql(Record, ["review_id", "search_id", "created_at", *RECORD_COLUMNS]),
-        (
-            (
-                review.pk,
-                search.pk,
-                now,
-                *(adapt_json(e[c], None) if c in json_columns else e[c] for c in RECORD_COLUMNS),
+def _set_duplicate_of(pairs: list[tuple[int, int]]) -> None:
+    """(record id, original id): the records merged at import."""
+    if not pairs:
+        return
+    table = connection.ops.quote_name(Record._meta.db_table)
+    column = connection.ops.quote_name(Record._meta.get_field("duplicate_of").column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for all of them, rather than a round trip each.
+            record_ids, original_ids = zip(*pairs, strict=True)
+            cursor.execute(
+                f"UPDATE {table} SET {column} = merged.original_id "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS merged(id, original_id) "
+                f"WHERE {table}.id = merged.id",
+                [list(record_ids), list(original_ids)],
             )
-            for e in entries
-        ),
-    )
+        else:
+            for batch in batched(((original, record) for record, original in pairs), BATCH_SIZE):
+                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s", batch)

@@ -7,12 +7,13 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
 from review.constants import ImportFormat, ImportStatus
 from review.importers import ImportFormatError, import_search_file
+from review.importers.common import stored_name
 from review.models import ImportJob, Review
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def create_job(
     *,
     review: Review,
     user,
-    data: bytes,
+    upload: File,
     file_name: str,
     source_name: str,
     kind: str,
@@ -30,7 +31,9 @@ def create_job(
     query: str,
     file_format: str,
 ) -> ImportJob:
-    """Keep the upload as a job. A CSV waits for its column mapping; anything else is queued at once."""
+    """Keep the upload as a job. A CSV waits for its column mapping; anything else is queued at once.
+    The upload is stored once (an upload Django streamed to a temporary file is moved, not read), and
+    the Search the job makes keeps that same file."""
     needs_mapping = file_format == ImportFormat.CSV
     job = ImportJob(
         review=review,
@@ -44,7 +47,7 @@ def create_job(
         status=ImportStatus.NEEDS_MAPPING if needs_mapping else ImportStatus.QUEUED,
         stage="Waiting for the column mapping" if needs_mapping else "Waiting for the worker",
     )
-    job.file.save(job.file_name, ContentFile(data), save=False)
+    job.file.save(stored_name(job.file_name), upload, save=False)
     job.save()
     if not needs_mapping:
         enqueue(job)
@@ -87,11 +90,9 @@ def run_job(*, job_id: int) -> dict:
         ImportJob.objects.filter(pk=job_id).update(stage=stage, progress=percent)
 
     try:
-        with job.file.open("rb") as handle:
-            data = handle.read()
         result = import_search_file(
             review=job.review,
-            data=data,
+            data=job.file,
             file_name=job.file_name,
             source_name=job.source_name,
             kind=job.kind,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from review import duplicates
+from review import merging
 from review.constants import DuplicateStatus
-from review.dedupe import Keys, find_duplicates
+from review.duplicate_detection import MatchKeys, find_duplicates
 from review.importers import import_search_file
+from review.match_keys import author_key, doi_key, pmid_key, title_key
 from review.models import DuplicatePair, Record
-from review.normalise import author_key, doi_key, pmid_key, title_key
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ TITLE = "attenuation of antidepressant effects of ketamine by opioid receptor an
 
 
 def k(title=TITLE, author="williams", year=2018, doi="", pmid=""):
-    return Keys(doi, pmid, title, author, year)
+    return MatchKeys(doi, pmid, title, author, year)
 
 
 def test_exact_identifiers_then_fuzzy_title_year_author():
@@ -130,7 +130,7 @@ def probable_pair(review, owner):
 
 @pytest.mark.django_db
 def test_confirm_merges_and_leaves_history(probable_pair, reviewer):
-    kept = duplicates.confirm_pair(pair=probable_pair, user=reviewer)
+    kept = merging.confirm_pair(pair=probable_pair, user=reviewer)
     record = Record.objects.get(pk=probable_pair.record_id)
     assert record.duplicate_of == kept == probable_pair.original
     assert record.history.latest().history_user == reviewer
@@ -138,12 +138,12 @@ def test_confirm_merges_and_leaves_history(probable_pair, reviewer):
     assert (probable_pair.status, probable_pair.decided_by) == (DuplicateStatus.MERGED, reviewer)
     assert probable_pair.history.count() == 1  # bulk-created at import, one row for the decision
     with pytest.raises(ValidationError, match="already decided"):
-        duplicates.reject_pair(pair=probable_pair, user=reviewer)
+        merging.reject_pair(pair=probable_pair, user=reviewer)
 
 
 @pytest.mark.django_db
 def test_reject_keeps_both_and_unmerge_restores(probable_pair, reviewer, reviewer2):
-    duplicates.reject_pair(pair=probable_pair, user=reviewer)
+    merging.reject_pair(pair=probable_pair, user=reviewer)
     assert Record.objects.filter(duplicate_of__isnull=False).count() == 0
     # A sure merge from the import can be undone; nothing is ever deleted.
     result = import_search_file(
@@ -154,7 +154,7 @@ def test_reject_keeps_both_and_unmerge_restores(probable_pair, reviewer, reviewe
     )
     copy = Record.objects.get(search=result.search)
     assert copy.duplicate_of_id == probable_pair.original_id
-    duplicates.unmerge(record=copy, user=reviewer2)
+    merging.unmerge(record=copy, user=reviewer2)
     copy.refresh_from_db()
     assert copy.duplicate_of is None
     assert [h.duplicate_of_id for h in copy.history.order_by("history_date")] == [None]
@@ -163,7 +163,7 @@ def test_reject_keeps_both_and_unmerge_restores(probable_pair, reviewer, reviewe
     assert (auto.status, auto.decided_by) == (DuplicateStatus.REJECTED, reviewer2)
     assert Record.objects.count() == 3
     with pytest.raises(ValidationError, match="is not merged"):
-        duplicates.unmerge(record=copy, user=reviewer2)
+        merging.unmerge(record=copy, user=reviewer2)
 
 
 @pytest.mark.django_db
@@ -207,8 +207,8 @@ def test_two_people_deciding_one_pair_at_once_cannot_clobber_each_other(review, 
             connection.close()
 
     threads = [
-        threading.Thread(target=decide, args=(reviewer, duplicates.confirm_pair)),
-        threading.Thread(target=decide, args=(reviewer2, duplicates.reject_pair)),
+        threading.Thread(target=decide, args=(reviewer, merging.confirm_pair)),
+        threading.Thread(target=decide, args=(reviewer2, merging.reject_pair)),
     ]
     for t in threads:
         t.start()

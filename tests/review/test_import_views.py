@@ -223,6 +223,7 @@ def test_import_records_command(review, capsys, tmp_path):
         "duplicates_merged": 0,
         "duplicates_queued": 0,
         "errors": [],
+        "warnings": [],
     }
     call_command("import_records", review.slug, str(path), "--source", "Scopus again", "--kind", "other")
     assert (

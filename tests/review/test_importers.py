@@ -15,9 +15,10 @@ SAMPLES = Path(__file__).parent / "samples"
 
 
 def parse(name: str, data: bytes | None = None, **kwargs) -> tuple[str, list[dict]]:
-    return parse_file(
+    parsed = parse_file(
         data=data if data is not None else (SAMPLES / name).read_bytes(), file_name=name, **kwargs
     )
+    return parsed.file_format, parsed.entries
 
 
 def test_pubmed_medline():

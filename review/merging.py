@@ -1,7 +1,10 @@
-"""A person's decisions on duplicates: confirm or reject a probable pair, undo a merge. A merge only
-sets `duplicate_of`; nothing is deleted, and every change leaves history rows on the record and the pair."""
+"""Merging: a person's decisions on duplicates (confirm or reject a probable pair, undo a merge) and the
+side-by-side comparison they decide from. A merge only sets `duplicate_of`; nothing is deleted, and every
+change leaves history rows on the record and the pair. Finding the pairs is `duplicate_detection.py`."""
 
 from __future__ import annotations
+
+from difflib import SequenceMatcher
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -107,6 +110,9 @@ COMPARED_FIELDS = [
     ("pmid", "PMID"),
     ("abstract", "Abstract"),
 ]
+# Identifiers are the same when their match keys are, however each export wrote them
+# (`https://doi.org/10.1/X` and `10.1/x`): the page must not mark as different what matched as the same.
+KEYED_FIELDS = {"doi": "doi_key", "pmid": "pmid_key"}
 
 
 def _display(record: Record, name: str) -> str:
@@ -118,8 +124,6 @@ def _display(record: Record, name: str) -> str:
 
 def _word_diff(left: str, right: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
     """Each side as (text, differs) runs of words, so a template can mark what differs."""
-    from difflib import SequenceMatcher
-
     a, b = left.split(), right.split()
     ours: list[tuple[str, bool]] = []
     theirs: list[tuple[str, bool]] = []
@@ -137,6 +141,12 @@ def compare(record: Record, original: Record) -> list[dict]:
     for name, label in COMPARED_FIELDS:
         left, right = _display(record, name), _display(original, name)
         if not left and not right:
+            continue
+        key = KEYED_FIELDS.get(name)
+        if key and getattr(record, key) and getattr(record, key) == getattr(original, key):
+            rows.append(
+                {"label": label, "record": [(left, False)], "original": [(right, False)], "same": True}
+            )
             continue
         ours, theirs = _word_diff(left, right)
         rows.append({"label": label, "record": ours, "original": theirs, "same": left == right})
