@@ -149,7 +149,9 @@ STORAGES = {
 }
 
 # Uploads: search exports and full-text PDFs. Larger files are refused with a message, not a crash.
-MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_BYTES") or 200 * 1024 * 1024)
+# A 100,000-record export with abstracts is about 250 MB. Uploads bigger than FILE_UPLOAD_MAX_MEMORY_SIZE
+# stream to a temporary file (Django's TemporaryFileUploadHandler) and are moved into storage, never read whole.
+MAX_UPLOAD_BYTES = int(env("MAX_UPLOAD_BYTES") or 1024**3)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
