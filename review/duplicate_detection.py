@@ -6,15 +6,18 @@ titles are compared only inside a block, so the cost grows with the number of re
 A pair needs to share only one block, so each kind of damage an export does is covered by a block that
 survives it:
 
-- the first 30 characters of the title (the first author written another way, a year off);
+- the first 30 characters of the title (the first author written another way, a year off, the
+  subtitle left out);
 - the first author and year (a title changed near its start);
-- each of the title's three rarest words (a letter changed anywhere *and* another first author, as
-  "Antidepressant effects of ketamine…" (Berman 2000) came from two databases). A word that no other
-  record has (a misspelt one) is skipped, so a typo costs the block of that word only.
+- the title's rarest words, every three of its four rarest (a letter changed anywhere *and* another
+  first author, as "Antidepressant effects of ketamine…" (Berman 2000) came from two databases). A
+  word no other title has (a misspelt one) is not ranked at all, so both copies rank the words they
+  share alike, and leaving each of the four out in turn survives one more word that differs.
 
-A block bigger than BLOCK_CAP is compared as a sorted neighbourhood (each record against the records
-next to it in title order) instead of all against all, which keeps a common word or author from making
-the cost quadratic. All pairs are then scored at once with `rapidfuzz.process.cpdist`.
+A block bigger than BLOCK_CAP is compared as a sorted neighbourhood (each record against the NEIGHBOURS
+next to it in title order) instead of all against all, so that a common author or word cannot make the
+cost quadratic. Blocks are formed and paired with numpy, and all pairs are scored in one call of
+`rapidfuzz.process.cpdist`.
 
 A record always points to the earliest record of its group (records already in the review come first,
 then the file in order), so the first copy imported stays the one that is screened."""
@@ -24,13 +27,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain, combinations
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 TITLE_BLOCK_CHARS = 30
-RARE_WORDS = 3  # blocks per title on its rarest words
-MIN_WORD_CHARS = 3  # "of", "in", "a" say nothing about a title
+RARE_WORDS = 4  # a title's rarest words; every three of them make a block
 BLOCK_CAP = 200  # all-against-all up to this many records in a block
 NEIGHBOURS = 20  # in a bigger block, each record is compared with this many on each side in title order
 CANDIDATE_SCORE = 85.0  # title similarity worth a look at all
@@ -130,67 +133,95 @@ class _Groups:
         return i
 
 
-def _blocks(keys: Sequence[MatchKeys]) -> dict[object, list[int]]:
-    """Block key -> indexes of its records, in index order."""
-    words = [{w for w in k.title.split() if len(w) >= MIN_WORD_CHARS} for k in keys]
-    frequency: Counter[str] = Counter()
-    for title_words in words:
-        frequency.update(title_words)
-    blocks: dict[object, list[int]] = defaultdict(list)
-    for i, k in enumerate(keys):
-        if not k.title:
-            continue
-        blocks[k.title[:TITLE_BLOCK_CHARS]].append(i)
-        if k.author:
-            blocks[(k.author, k.year)].append(i)
-        shared = [w for w in words[i] if frequency[w] > 1]
-        shared.sort(key=lambda w: (frequency[w], w))
-        for word in shared[:RARE_WORDS]:
-            blocks[("word", word)].append(i)
-    return blocks
+def _rare_word_ranks(titles: list[set[str]]) -> dict[str, int]:
+    """Each word that more than one title has (and is not a short one like "of"), numbered rarest
+    first, ties in alphabetical order: two copies of a title rank the words they share alike. A word
+    no other title has (a misspelt one) has no rank, since it would block with nobody."""
+    frequency = Counter(chain.from_iterable(titles))
+    shared = sorted((count, word) for word, count in frequency.items() if count > 1 and len(word) >= 3)
+    return {word: rank for rank, (_count, word) in enumerate(shared, 1)}  # from 1: a rank is never falsy
 
 
-def _pairs_in_block(
-    members: list[int], keys: Sequence[MatchKeys], is_new: list[bool]
-) -> list[tuple[int, int]]:
-    """(later, earlier) pairs worth scoring in one block: all of them, or a sorted neighbourhood."""
-    if len(members) <= BLOCK_CAP:
-        return [(i, j) for n, i in enumerate(members) if is_new[i] for j in members[:n]]
-    ordered = sorted(members, key=lambda i: keys[i].title)
-    pairs = []
-    for n, i in enumerate(ordered):
-        for j in ordered[n + 1 : n + 1 + NEIGHBOURS]:
-            later, earlier = (i, j) if i > j else (j, i)
-            if is_new[later]:
-                pairs.append((later, earlier))
-    return pairs
+def _block_rows(keys: Sequence[MatchKeys]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(block, record, is a title-start block) rows: each block a record is in. Blocks are named by a
+    hash; two blocks sharing one only add pairs to score, never lose one."""
+    titled = [i for i, k in enumerate(keys) if k.title]
+    with_author = [i for i in titled if keys[i].author]
+    words = [set(k.title.split()) for k in keys]
+    rank = _rare_word_ranks(words)
+    rare = [sorted(filter(None, map(rank.get, title)))[:RARE_WORDS] for title in words]
+    word_blocks = [
+        (hash(combination), i)
+        for i, ranks in enumerate(rare)
+        if len(ranks) > 1
+        for combination in combinations(ranks, max(2, len(ranks) - 1))
+    ]
+    block = [
+        *(hash(keys[i].title[:TITLE_BLOCK_CHARS]) for i in titled),
+        *(hash((keys[i].author, keys[i].year)) for i in with_author),
+        *(key for key, _i in word_blocks),
+    ]
+    record = [*titled, *with_author, *(i for _key, i in word_blocks)]
+    is_start = np.zeros(len(block), dtype=bool)
+    is_start[: len(titled)] = True
+    return np.array(block, dtype=np.int64), np.array(record, dtype=np.int64), is_start
+
+
+def _pairs(keys: Sequence[MatchKeys], *, is_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pair codes later * n + earlier to score, codes of the pairs from title-start blocks), each once."""
+    n = len(keys)
+    block, record, is_start = _block_rows(keys)
+    title_order = np.empty(n, dtype=np.int64)
+    titles = [k.title for k in keys]
+    title_order[sorted(range(n), key=titles.__getitem__)] = np.arange(n)
+    order = np.lexsort((title_order[record], block))  # by block, then by title within a block
+    block, record, is_start = block[order], record[order], is_start[order]
+    first_rows = np.flatnonzero(np.r_[True, block[1:] != block[:-1]])
+    sizes = np.diff(np.r_[first_rows, len(block)])
+    size = np.repeat(sizes, sizes)
+    codes, start_codes = [], []
+    distance = 1
+    while distance < len(block):
+        # Rows `distance` apart in one block: all of a small block, the neighbourhood of a big one.
+        same = (block[distance:] == block[:-distance]) & (
+            (size[distance:] <= BLOCK_CAP) | (distance <= NEIGHBOURS)
+        )
+        if not same.any():
+            break
+        a, b = record[:-distance][same], record[distance:][same]
+        later, earlier = np.maximum(a, b), np.minimum(a, b)
+        keep = is_new[later] & (later != earlier)
+        code = later[keep] * n + earlier[keep]
+        codes.append(code)
+        start_codes.append(code[is_start[:-distance][same][keep]])
+        distance += 1
+    if not codes:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(codes)), np.unique(np.concatenate(start_codes))
 
 
 def _candidates(
     keys: Sequence[MatchKeys], *, first_new: int, merged: list[bool]
 ) -> dict[int, list[tuple[int, float, bool]]]:
     """Later record -> [(earlier record, title score, subtitle dropped)] worth judging."""
-    is_new = [i >= first_new and not merged[i] for i in range(len(keys))]
-    pairs: set[tuple[int, int]] = set()
-    for members in _blocks(keys).values():
-        if len(members) > 1 and members[-1] >= first_new:  # the file's records come last
-            pairs.update(_pairs_in_block(members, keys, is_new))
-    if not pairs:
-        return {}
-    later, earlier = zip(*pairs, strict=True)
-    scores = process.cpdist(
-        [keys[i].title for i in later], [keys[j].title for j in earlier], scorer=fuzz.ratio
-    )
+    n = len(keys)
+    is_new = np.arange(n) >= first_new
+    is_new[np.flatnonzero(merged)] = False
+    codes, start_codes = _pairs(keys, is_new=is_new)
+    titles = [k.title for k in keys]
     candidates: dict[int, list[tuple[int, float, bool]]] = defaultdict(list)
-    for n in np.flatnonzero(scores >= CANDIDATE_SCORE):
-        candidates[later[n]].append((earlier[n], float(scores[n]), False))
-    # A title without its subtitle keeps the first characters of the title, so it shares that block.
-    for n in np.flatnonzero(scores < CANDIDATE_SCORE):
-        i, j = later[n], earlier[n]
-        if keys[i].title[:TITLE_BLOCK_CHARS] == keys[j].title[:TITLE_BLOCK_CHARS] and subtitle_dropped(
-            keys[i].title, keys[j].title
-        ):
-            candidates[i].append((j, float(scores[n]), True))
+    if len(codes):
+        later, earlier = (a.tolist() for a in np.divmod(codes, n))
+        scores = process.cpdist([titles[i] for i in later], [titles[j] for j in earlier], scorer=fuzz.ratio)
+        for index in np.flatnonzero(scores >= CANDIDATE_SCORE).tolist():
+            candidates[later[index]].append((earlier[index], float(scores[index]), False))
+    # A title without its subtitle still starts as the full title does, so the pair shares that block.
+    for code in start_codes.tolist():
+        i, j = divmod(code, n)
+        if subtitle_dropped(titles[i], titles[j]):
+            score = fuzz.ratio(titles[i], titles[j])
+            if score < CANDIDATE_SCORE:
+                candidates[i].append((j, score, True))
     return candidates
 
 

@@ -10,23 +10,22 @@ how alike, which import); every later merge and unmerge by a person leaves histo
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from itertools import batched
-from operator import itemgetter
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models.fields.files import FieldFile
 
 from review.constants import DuplicateStatus, ImportFormat, SourceKind
 from review.duplicate_detection import MatchKeys, find_duplicates
 from review.importers import bibtex, delimited, endnote, medline, ris
+from review.importers.bulk import bulk_insert, inserting, set_duplicate_of
 from review.importers.common import (
     ExportText,
     ImportFormatError,
@@ -40,8 +39,6 @@ from review.match_keys import record_match_keys
 from review.models import DuplicatePair, Record, Review, Search
 
 __all__ = ["ImportFormatError", "ImportResult", "ParsedExport", "import_search_file", "parse_file"]
-
-BATCH_SIZE = 2000
 
 # Every parser has one signature: parse(ExportText) -> entries in Record's field names, each with its line.
 PARSERS: dict[str, Callable[[ExportText], list[dict]]] = {
@@ -238,14 +235,14 @@ def _save_records(*, review: Review, search: Search, entries: list[dict]) -> Imp
     keys += [
         MatchKeys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries
     ]
-    matches = find_duplicates(keys, first_new=len(existing), roots=roots)
-
-    bulk_insert(Record, entries, fields=list(entries[0]), review=review, search=search)
+    with inserting(Record, entries, fields=list(entries[0]), review=review, search=search):
+        # On PostgreSQL the server stores the records while the duplicates are found.
+        matches = find_duplicates(keys, first_new=len(existing), roots=roots)
     new_ids = list(Record.objects.filter(search=search).order_by("id").values_list("id", flat=True))
     ids = [row[0] for row in existing] + new_ids
     sure = [m for m in matches if m.sure]
     # A duplicate always points at the earliest record of its group, which is never itself a duplicate.
-    _set_duplicate_of([(ids[m.record], ids[m.original]) for m in sure])
+    set_duplicate_of([(ids[m.record], ids[m.original]) for m in sure])
     bulk_insert(
         DuplicatePair,
         (
@@ -271,68 +268,3 @@ def _save_records(*, review: Review, search: Search, entries: list[dict]) -> Imp
         duplicates_queued=len(matches) - len(sure),
         warnings=search.warnings,
     )
-
-
-# Writing 100,000 records through model instances costs more than parsing them. Rows go in as plain
-# tuples instead: through COPY on PostgreSQL (row-by-row INSERTs there wait on the server), and
-# `executemany` in batches on SQLite, whose INSERTs run in-process. The columns are Record's own, so a
-# new column gets the value the model would give it, never a bare NULL.
-
-
-def bulk_insert(model: type[models.Model], rows: Iterable[dict], *, fields: Sequence[str], **fixed) -> None:
-    """Insert `rows` (attribute name -> value for `fields`); every other column but the id gets the value
-    the model gives a new instance made with `fixed` (foreign keys, defaults, `auto_now_add`)."""
-    template = model(**fixed)
-    given = [model._meta.get_field(name).attname for name in fields]
-    per_row = [f for f in model._meta.concrete_fields if f.attname in given]
-    constant = [
-        f
-        for f in model._meta.concrete_fields
-        if not f.primary_key and f.attname not in given and not f.has_db_default()
-    ]
-    constants = tuple(f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in constant)
-    # Text and numbers go as they are; JSON is adapted by its field (a list is not a JSON column's value).
-    adapted = [(n, f) for n, f in enumerate(per_row) if isinstance(f, models.JSONField)]
-    names_given = [f.attname for f in per_row]
-    values = itemgetter(*names_given) if len(names_given) > 1 else (lambda row: (row[names_given[0]],))
-
-    def row_tuples() -> Iterable[tuple]:
-        for row in rows:
-            value = list(values(row))
-            for n, f in adapted:
-                value[n] = f.get_db_prep_save(value[n], connection)
-            yield (*value, *constants)
-
-    columns = [f.column for f in per_row] + [f.column for f in constant]
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in row_tuples():
-                    copy.write_row(row)
-        else:
-            sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-            for batch in batched(row_tuples(), BATCH_SIZE):
-                cursor.executemany(sql, batch)
-
-
-def _set_duplicate_of(pairs: list[tuple[int, int]]) -> None:
-    """(record id, original id): the records merged at import."""
-    if not pairs:
-        return
-    table = connection.ops.quote_name(Record._meta.db_table)
-    column = connection.ops.quote_name(Record._meta.get_field("duplicate_of").column)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement for all of them, rather than a round trip each.
-            record_ids, original_ids = zip(*pairs, strict=True)
-            cursor.execute(
-                f"UPDATE {table} SET {column} = merged.original_id "
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS merged(id, original_id) "
-                f"WHERE {table}.id = merged.id",
-                [list(record_ids), list(original_ids)],
-            )
-        else:
-            for batch in batched(((original, record) for record, original in pairs), BATCH_SIZE):
-                cursor.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s", batch)
