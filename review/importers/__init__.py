@@ -2,9 +2,10 @@
 file into a Search and its Records inside one transaction (a file that fails imports nothing), and
 finds duplicates within the file and against the whole review on the way.
 
-Record creation is audited by its Search (who, when, the file as uploaded): records are written with
-`bulk_create`, which writes no history rows, because 100,000 history rows would double the import for
-nothing the Search does not already say. Merges found at import are kept as DuplicatePair rows (why,
+The file is read and decoded once, and stored once (an import job's upload becomes the Search's file).
+Record creation is audited by its Search (who, when, the file as uploaded, what could not be read
+cleanly): records are written in bulk (`bulk.py`), with no history rows, because 100,000 history rows
+would double the import for nothing the Search does not already say. Merges found at import are kept as DuplicatePair rows (why,
 how alike, which import); every later merge and unmerge by a person leaves history rows."""
 
 from __future__ import annotations
