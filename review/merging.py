@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from review.constants import DuplicateStatus
 from review.models import DuplicatePair, Record
@@ -99,16 +100,16 @@ def unmerge(*, record: Record, user) -> None:
 # Comparing two records side by side -------------------------------------------------------------
 
 COMPARED_FIELDS = [
-    ("title", "Title"),
-    ("authors", "Authors"),
-    ("year", "Year"),
-    ("journal", "Journal"),
-    ("volume", "Volume"),
-    ("issue", "Issue"),
-    ("pages", "Pages"),
-    ("doi", "DOI"),
-    ("pmid", "PMID"),
-    ("abstract", "Abstract"),
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "abstract",
 ]
 # Identifiers are the same when their match keys are, however each export wrote them
 # (`https://doi.org/10.1/X` and `10.1/x`): the page must not mark as different what matched as the same.
@@ -138,7 +139,8 @@ def _word_diff(left: str, right: str) -> tuple[list[tuple[str, bool]], list[tupl
 
 def compare(record: Record, original: Record) -> list[dict]:
     rows = []
-    for name, label in COMPARED_FIELDS:
+    for name in COMPARED_FIELDS:
+        label = capfirst(Record._meta.get_field(name).verbose_name)
         left, right = _display(record, name), _display(original, name)
         if not left and not right:
             continue
