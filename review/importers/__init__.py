@@ -237,7 +237,7 @@ def _save_records(*, review: Review, search: Search, entries: list[dict]) -> Imp
         MatchKeys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries
     ]
     with inserting(Record, entries, fields=list(entries[0]), review=review, search=search):
-        # On PostgreSQL the server stores the records while the duplicates are found.
+        # The records are stored while the duplicates are found.
         matches = find_duplicates(keys, first_new=len(existing), roots=roots)
     new_ids = list(Record.objects.filter(search=search).order_by("id").values_list("id", flat=True))
     ids = [row[0] for row in existing] + new_ids

@@ -29,28 +29,30 @@ def bulk_insert(model: type[models.Model], rows: Iterable[dict], *, fields: Sequ
 def inserting(
     model: type[models.Model], rows: Iterable[dict], *, fields: Sequence[str], **fixed
 ) -> Iterator[None]:
-    """`bulk_insert` that lets the caller work while PostgreSQL stores the rows: the COPY runs in a
-    thread, which waits on the server most of the time, so the block's own work costs nothing extra.
-    The block must not use the database; every row is in when it ends."""
+    """`bulk_insert` that lets the caller work while the rows are stored: they are written from a
+    thread that mostly waits (on the PostgreSQL server, or in SQLite's library, which lets go of the
+    GIL while it writes), so the block's own work costs little extra time. The block must not use the
+    database; every row is in when it ends."""
     sql, row_tuples = _statement(model, rows, fields=fields, fixed=fixed)
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            for batch in batched(row_tuples, BATCH_SIZE):
-                cursor.executemany(sql, batch)
-            yield
-            return
-        _compress_fast(cursor)
+        postgresql = connection.vendor == "postgresql"
+        if postgresql:
+            _compress_fast(cursor)
         failure: list[BaseException] = []
 
-        def copy_rows() -> None:
+        def write() -> None:
             try:
-                with cursor.copy(sql) as copy:
-                    for row in row_tuples:
-                        copy.write_row(row)
+                if postgresql:
+                    with cursor.copy(sql) as copy:
+                        for row in row_tuples:
+                            copy.write_row(row)
+                else:
+                    for batch in batched(row_tuples, BATCH_SIZE):
+                        cursor.executemany(sql, batch)
             except BaseException as error:  # handed to the caller's thread below
                 failure.append(error)
 
-        writer = threading.Thread(target=copy_rows, name=f"copy {model._meta.db_table}")
+        writer = threading.Thread(target=write, name=f"insert into {model._meta.db_table}")
         writer.start()
         try:
             yield
