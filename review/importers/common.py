@@ -188,7 +188,7 @@ def clean_list(values: object) -> list[str]:
         return []
     if isinstance(values, str):
         values = [values]
-    return [str(v).strip() for v in values if str(v).strip()]  # type: ignore[union-attr]
+    return [text for text in (str(v).strip() for v in values) if text]  # type: ignore[union-attr]
 
 
 def entry(
@@ -237,10 +237,12 @@ def entry(
 def first(mapping: dict, *keys: str) -> str:
     for key in keys:
         value = mapping.get(key)
+        if not value:
+            continue
         if isinstance(value, list):
-            value = value[0] if value else ""
-        if value and str(value).strip():
-            return str(value).strip()
+            value = value[0]
+        if value and (text := str(value).strip()):
+            return text
     return ""
 
 
