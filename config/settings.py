@@ -220,7 +220,9 @@ STORAGES = {
 }
 
 # Uploads: search exports and full-text PDFs. Larger files are refused with a message, not a crash.
-MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1)
+# A 100,000-record export with abstracts is about 250 MB. Uploads bigger than FILE_UPLOAD_MAX_MEMORY_SIZE
+# stream to a temporary file (Django's TemporaryFileUploadHandler) and are moved into storage, never read whole.
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 1024**3, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from review import services
 from review.constants import ImportFormat, RemovalKind, Role, SourceKind
-from review.importers import delimited
+from review.importers import ImportFormatError, check_size, delimited
+from review.importers.detect import detect_format, read_head
 from review.managers import RecordQuerySet
 from review.models import Label, Record, Review, Search
 from review.records import SORTS, RecordFilter, search_records
@@ -124,11 +124,29 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > settings.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                f"{upload.name}: {upload.size:,} bytes is over the limit of {settings.MAX_UPLOAD_BYTES:,} bytes."
-            )
+        try:
+            check_size(upload.size, file_name=upload.name)
+        except ImportFormatError as error:
+            raise forms.ValidationError(str(error)) from None
         return upload
+
+    def clean(self):
+        """The format, read from the start of the file only: a large upload stays on disk, unread,
+        until the worker imports it."""
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload is None:
+            return cleaned
+        file_format = cleaned.get("file_format") or ImportFormat.AUTO
+        try:
+            head = read_head(upload, file_name=upload.name)
+            if file_format == ImportFormat.AUTO:
+                file_format = detect_format(head, file_name=upload.name)
+        except ImportFormatError as error:
+            self.add_error("file", str(error))
+        else:
+            cleaned["file_format"] = file_format
+        return cleaned
 
 
 class ColumnMappingForm(forms.Form):

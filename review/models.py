@@ -33,7 +33,7 @@ from review.managers import (
     TitleSortKey,
     YearOrZero,
 )
-from review.normalise import match_keys
+from review.match_keys import record_match_keys
 
 REVIEWERS_PER_RECORD = [MinValueValidator(1), MaxValueValidator(3)]
 
@@ -189,6 +189,11 @@ class Search(models.Model):
     file = models.FileField(upload_to=search_upload_path, blank=True, max_length=500)
     file_name = models.CharField(max_length=300, blank=True, help_text="The name of the file as uploaded.")
     file_format = models.CharField(max_length=20, blank=True)
+    warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the import read but could not read cleanly (bytes that were not UTF-8…), by line.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -248,7 +253,7 @@ class Record(models.Model):
     language = models.CharField(max_length=50, blank=True)
     raw_entry = models.TextField(blank=True, help_text="The entry exactly as it appeared in the source file.")
 
-    # Match keys for de-duplication, computed once at import (review/normalise.py); what is shown above
+    # Match keys for de-duplication, computed once at import (review/match_keys.py); what is shown above
     # stays exactly as exported.
     doi_key = models.CharField(max_length=300, blank=True, editable=False)
     pmid_key = models.CharField(max_length=20, blank=True, editable=False)
@@ -298,7 +303,7 @@ class Record(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Imports compute the keys in bulk; a record saved one at a time (admin, tests, other apps)
         # gets them here, so matching and DOI/PMID look-ups never miss it.
-        for name, value in match_keys(
+        for name, value in record_match_keys(
             title=self.title, authors=self.authors, doi=self.doi, pmid=self.pmid
         ).items():
             setattr(self, name, value)
@@ -308,16 +313,8 @@ class Record(models.Model):
         super().save(*args, **kwargs)
 
     @property
-    def first_author(self) -> str:
-        return self.authors[0] if self.authors else ""
-
-    @property
     def short_citation(self) -> str:
         return short_citation(authors=self.authors, year=self.year)
-
-    @property
-    def is_duplicate(self) -> bool:
-        return self.duplicate_of_id is not None
 
 
 class DuplicatePair(models.Model):

@@ -42,8 +42,8 @@ from django.db import connection
 from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Value, prefetch_related_objects
 
 from review.managers import RecordQuerySet, TitleSortKey, YearOrZero
+from review.match_keys import doi_key, pmid_key
 from review.models import RecordLabel, RecordRemoval
-from review.normalise import doi_key, pmid_key
 
 PAGE_SIZE = 50
 COUNT_CAP = 1_000

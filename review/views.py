@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
-from review import curation, duplicates, ris_export, services
+from review import curation, merging, ris_export, services
 from review.access import get_export_job, get_record, review_view
 from review.audit import record_history
-from review.constants import DuplicateStatus, ImportFormat, JobStatus, RemovalKind
+from review.constants import DuplicateStatus, JobStatus, RemovalKind
 from review.exports import ExportError
 from review.exports.jobs import download_refusal, export_panel, start_export
 from review.exports.tables import CONTENT_TYPES
@@ -31,8 +31,7 @@ from review.forms import (
     RolesForm,
 )
 from review.importers import ImportFormatError, delimited, jobs
-from review.importers.common import decode_text
-from review.importers.detect import detect_format
+from review.importers.detect import read_head
 from review.models import DuplicatePair, ImportJob, Label, Membership, Record, Review, Search
 from review.records import (
     LIST_FIELDS,
@@ -188,29 +187,20 @@ def imports(request: HttpRequest, review: Review) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
-        try:
-            text = decode_text(data, file_name=upload.name)
-            file_format = form.cleaned_data["file_format"] or ImportFormat.AUTO
-            if file_format == ImportFormat.AUTO:
-                file_format = detect_format(text, file_name=upload.name)
-        except ImportFormatError as error:
-            form.add_error("file", str(error))
-        else:
-            job = jobs.create_job(
-                review=review,
-                user=request.user,
-                data=data,
-                file_name=upload.name,
-                source_name=form.cleaned_data["source_name"],
-                kind=form.cleaned_data["kind"],
-                date_searched=form.cleaned_data["date_searched"],
-                query=form.cleaned_data["query"],
-                file_format=file_format,
-            )
-            if job.status == JobStatus.NEEDS_MAPPING:
-                return redirect("review:import_columns", review_slug=review.slug, job_id=job.pk)
-            return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
+        job = jobs.create_job(
+            review=review,
+            user=request.user,
+            upload=upload,
+            file_name=upload.name,
+            source_name=form.cleaned_data["source_name"],
+            kind=form.cleaned_data["kind"],
+            date_searched=form.cleaned_data["date_searched"],
+            query=form.cleaned_data["query"],
+            file_format=form.cleaned_data["file_format"],
+        )
+        if job.status == JobStatus.NEEDS_MAPPING:
+            return redirect("review:import_columns", review_slug=review.slug, job_id=job.pk)
+        return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
     searches = Search.objects.for_review(review).annotate(
         record_count=Count("records"),
         duplicate_count=Count("records", filter=Q(records__duplicate_of__isnull=False)),
@@ -260,7 +250,7 @@ def import_columns(request: HttpRequest, review: Review, job_id: int) -> HttpRes
     if job.status != JobStatus.NEEDS_MAPPING:
         return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
     with job.file.open("rb") as handle:
-        text = decode_text(handle.read(), file_name=job.file_name)
+        text = read_head(handle, file_name=job.file_name)
     columns = delimited.read_header(text)
     preset = request.GET.get("preset", "")
     if preset in delimited.PRESETS:
@@ -375,10 +365,10 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
         decision = request.POST.get("decision")
         try:
             if decision == "confirm":
-                kept = duplicates.confirm_pair(pair=pair, user=request.user)
+                kept = merging.confirm_pair(pair=pair, user=request.user)
                 messages.success(request, f"Merged: #{pair.record_id} is now a duplicate of #{kept.pk}.")
             elif decision == "reject":
-                duplicates.reject_pair(pair=pair, user=request.user)
+                merging.reject_pair(pair=pair, user=request.user)
                 messages.success(
                     request, f"Kept apart: #{pair.record_id} and #{pair.original_id} both go to screening."
                 )
@@ -400,7 +390,7 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
         {
             "review": review,
             "pair": pair,
-            "rows": duplicates.compare(pair.record, pair.original),
+            "rows": merging.compare(pair.record, pair.original),
             "can_resolve": request.user.has_perm("review.resolve_duplicates", review),
             "history": pair.history.select_related("history_user").order_by("-history_date")[:20],
         },
@@ -411,7 +401,7 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
 def record_unmerge(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
     record = get_record(review, record_id)
     try:
-        duplicates.unmerge(record=record, user=request.user)
+        merging.unmerge(record=record, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

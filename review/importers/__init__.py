@@ -2,44 +2,52 @@
 file into a Search and its Records inside one transaction (a file that fails imports nothing), and
 finds duplicates within the file and against the whole review on the way.
 
-Record creation is audited by its Search (who, when, the file as uploaded): records are written with
-`bulk_create`, which writes no history rows, because 100,000 history rows would double the import for
-nothing the Search does not already say. Merges found at import are kept as DuplicatePair rows (why,
+The file is read and decoded once, and stored once (an import job's upload becomes the Search's file).
+Record creation is audited by its Search (who, when, the file as uploaded, what could not be read
+cleanly): records are written in bulk (`bulk.py`), with no history rows, because 100,000 history rows
+would double the import for nothing the Search does not already say. Merges found at import are kept as DuplicatePair rows (why,
 how alike, which import); every later merge and unmerge by a person leaves history rows."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from itertools import batched
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from review.constants import DuplicateStatus, ImportFormat, SourceKind
-from review.dedupe import Keys, find_duplicates
+from review.duplicate_detection import MatchKeys, find_duplicates
 from review.importers import bibtex, delimited, endnote, medline, ris
-from review.importers.common import ImportFormatError, decode_text
+from review.importers.bulk import bulk_insert, inserting, set_duplicate_of
+from review.importers.common import (
+    ExportText,
+    ImportFormatError,
+    Progress,
+    decode_text,
+    no_progress,
+    stored_name,
+)
 from review.importers.detect import detect_format
+from review.match_keys import record_match_keys
 from review.models import DuplicatePair, Record, Review, Search
-from review.normalise import match_keys
 
-__all__ = ["ImportFormatError", "ImportResult", "import_search_file", "parse_file"]
+__all__ = ["ImportFormatError", "ImportResult", "ParsedExport", "import_search_file", "parse_file"]
 
-BATCH_SIZE = 2000
-Progress = Callable[[str, int], None]
-
-PARSERS = {
+# Every parser has one signature: parse(ExportText) -> entries in Record's field names, each with its line.
+PARSERS: dict[str, Callable[[ExportText], list[dict]]] = {
     ImportFormat.RIS: ris.parse,
     ImportFormat.MEDLINE: medline.parse,
     ImportFormat.BIBTEX: bibtex.parse,
     ImportFormat.ENDNOTE: endnote.parse,
+    ImportFormat.CSV: delimited.parse,
 }
 
 
@@ -52,6 +60,7 @@ class ImportResult:
     duplicates_merged: int = 0
     duplicates_queued: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -60,8 +69,18 @@ class ImportResult:
         return data
 
 
-def _no_progress(stage: str, percent: int) -> None:
-    return None
+@dataclass
+class ParsedExport:
+    file_format: str
+    entries: list[dict]
+    warnings: list[str]  # what was read but should be checked, naming the lines
+
+
+def check_size(size: int, *, file_name: str) -> None:
+    if size > settings.MAX_UPLOAD_BYTES:
+        raise ImportFormatError(
+            f"{file_name}: {size:,} bytes is over the limit of {settings.MAX_UPLOAD_BYTES:,} bytes."
+        )
 
 
 def parse_file(
@@ -70,34 +89,29 @@ def parse_file(
     file_name: str,
     file_format: str = ImportFormat.AUTO,
     column_mapping: dict | None = None,
-    progress: Progress | None = None,
-) -> tuple[str, list[dict]]:
-    """(format, entries) for an uploaded file, or ImportFormatError naming file, line or entry and problem."""
-    if len(data) > settings.MAX_UPLOAD_BYTES:
-        raise ImportFormatError(
-            f"{file_name}: {len(data):,} bytes is over the limit of {settings.MAX_UPLOAD_BYTES:,} bytes."
-        )
-    text = decode_text(data, file_name=file_name)
+    progress: Progress = no_progress,
+) -> ParsedExport:
+    """The entries of an uploaded file, or ImportFormatError naming file, line or entry and problem."""
+    check_size(len(data), file_name=file_name)
+    decoded = decode_text(data, file_name=file_name)
     if file_format in ("", ImportFormat.AUTO):
-        file_format = detect_format(text, file_name=file_name)
-    if file_format == ImportFormat.CSV:
-        entries = delimited.parse(text, file_name=file_name, mapping=column_mapping)
-    elif file_format == ImportFormat.RIS:
-        entries = ris.parse(text, file_name=file_name, progress=progress)
-    elif file_format in PARSERS:
-        entries = PARSERS[file_format](text, file_name=file_name)
-    else:
+        file_format = detect_format(decoded.text, file_name=file_name)
+    parser = PARSERS.get(file_format)
+    if parser is None:
         raise ImportFormatError(f"{file_name}: unknown format “{file_format}”.")
+    entries = parser(
+        ExportText(decoded.text, file_name=file_name, column_mapping=column_mapping, progress=progress)
+    )
     for number, item in enumerate(entries, 1):
         if not item["title"]:
             raise ImportFormatError(f"{file_name}, line {item['line']}: entry {number} has no title.")
-    return file_format, entries
+    return ParsedExport(file_format, entries, decoded.warnings)
 
 
 def import_search_file(
     *,
     review: Review,
-    data: bytes,
+    data: bytes | File,
     file_name: str,
     source_name: str,
     kind: str = SourceKind.DATABASE,
@@ -106,34 +120,90 @@ def import_search_file(
     query: str = "",
     file_format: str = ImportFormat.AUTO,
     column_mapping: dict | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     on_saved: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Parse, de-duplicate and save one search export. Raises ImportFormatError and saves nothing when
-    the file is bad. `progress(stage, percent)` is told how far it got before the final transaction;
-    `on_saved(result)` runs inside that transaction (a background job records its end with the records)."""
+    the file is bad. `data` is the file's bytes or a File; a file already stored (an import job's
+    upload) becomes the Search's file as it is, not a second copy. `progress(stage, percent)` is told
+    how far it got before the final transaction; `on_saved(result)` runs inside that transaction (a
+    background job records its end with the records)."""
     if kind not in SourceKind.values:
         raise ImportFormatError(
             f"{file_name}: unknown source kind “{kind}”; use one of {', '.join(SourceKind.values)}."
         )
     if not source_name.strip():
         raise ImportFormatError(f"{file_name}: a source name (PubMed, Embase…) is needed.")
+    file = data if isinstance(data, File) else ContentFile(data)
+    check_size(file.size, file_name=file_name)
     progress("Reading the file", 5)
-    with _no_cyclic_gc():
+    try:
         return _import(
             review=review,
-            data=data,
+            file=file,
             file_name=file_name,
+            file_format=file_format,
+            column_mapping=column_mapping,
+            progress=progress,
+            on_saved=on_saved,
             source_name=source_name,
             kind=kind,
-            user=user,
+            created_by=user,
             date_searched=date_searched,
             query=query,
+        )
+    finally:
+        if isinstance(file, FieldFile):
+            file.close()
+
+
+def _import(
+    *,
+    review: Review,
+    file: File,
+    file_name: str,
+    file_format: str,
+    column_mapping: dict | None,
+    progress: Progress,
+    on_saved: Callable[[ImportResult], None] | None,
+    **search_fields,
+) -> ImportResult:
+    file.open("rb")  # opens a stored file; rewinds one already open (an upload, bytes)
+    content = file.read()
+    with _no_cyclic_gc():
+        parsed = parse_file(
+            data=content,
+            file_name=file_name,
             file_format=file_format,
             column_mapping=column_mapping,
             progress=progress,
             on_saved=on_saved,
         )
+        del content
+        progress(f"Read {len(parsed.entries):,} records; matching duplicates and saving", 50)
+        for item in parsed.entries:
+            del item["line"]
+            item.update(
+                record_match_keys(
+                    title=item["title"], authors=item["authors"], doi=item["doi"], pmid=item["pmid"]
+                )
+            )
+        with transaction.atomic():
+            # One import at a time per review, so two files cannot both miss each other's duplicates.
+            Review.objects.select_for_update().get(pk=review.pk)
+            search = _save_search(
+                review=review,
+                file=file,
+                file_name=file_name,
+                file_format=parsed.file_format,
+                warnings=parsed.warnings,
+                **search_fields,
+            )
+            result = _save_records(review=review, search=search, entries=parsed.entries)
+            if on_saved is not None:
+                on_saved(result)
+    progress("Done", 100)
+    return result
 
 
 @contextmanager
@@ -149,69 +219,17 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _import(
-    *,
-    review: Review,
-    data: bytes,
-    file_name: str,
-    source_name: str,
-    kind: str,
-    user,
-    date_searched: date | None,
-    query: str,
-    file_format: str,
-    column_mapping: dict | None,
-    progress: Progress,
-    on_saved: Callable[[ImportResult], None] | None,
-) -> ImportResult:
-    file_format, entries = parse_file(
-        data=data,
-        file_name=file_name,
-        file_format=file_format,
-        column_mapping=column_mapping,
-        progress=progress,
-    )
-    progress(f"Read {len(entries):,} records; matching duplicates and saving", 50)
-    for item in entries:
-        del item["line"]
-        item.update(
-            match_keys(title=item["title"], authors=item["authors"], doi=item["doi"], pmid=item["pmid"])
-        )
-    with transaction.atomic():
-        # One import at a time per review, so two files cannot both miss each other's duplicates.
-        Review.objects.select_for_update().get(pk=review.pk)
-        result = _save(
-            review=review,
-            entries=entries,
-            data=data,
-            file_name=file_name,
-            file_format=file_format,
-            source_name=source_name,
-            kind=kind,
-            user=user,
-            date_searched=date_searched,
-            query=query,
-        )
-        if on_saved is not None:
-            on_saved(result)
-    progress("Done", 100)
-    return result
-
-
-def _save(
-    *, review: Review, entries: list[dict], data: bytes, file_name: str, file_format: str, **search_fields
-):
-    user = search_fields.pop("user")
-    search = Search(
-        review=review,
-        file_name=Path(file_name).name,
-        file_format=file_format,
-        created_by=user,
-        **search_fields,
-    )
-    search.file.save(Path(file_name).name, ContentFile(data), save=False)
+def _save_search(*, review: Review, file: File, file_name: str, **fields) -> Search:
+    search = Search(review=review, file_name=Path(file_name).name, **fields)
+    if isinstance(file, FieldFile) and file.name:
+        search.file.name = file.name  # the upload as its import job stored it: kept once
+    else:
+        search.file.save(stored_name(file_name), file, save=False)
     search.save()
+    return search
 
+
+def _save_records(*, review: Review, search: Search, entries: list[dict]) -> ImportResult:
     existing = list(
         Record.objects.for_review(review)
         .order_by("id")
@@ -219,105 +237,42 @@ def _save(
     )
     position = {row[0]: i for i, row in enumerate(existing)}
     roots = [position.get(row[1], i) if row[1] else i for i, row in enumerate(existing)]
-    keys = [Keys(doi, pmid, title, author, year) for _id, _dup, doi, pmid, title, author, year in existing]
-    keys += [Keys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries]
-    matches = find_duplicates(keys, first_new=len(existing), roots=roots)
-
-    _insert_records(review=review, search=search, entries=entries)
+    keys = [
+        MatchKeys(doi, pmid, title, author, year) for _id, _dup, doi, pmid, title, author, year in existing
+    ]
+    keys += [
+        MatchKeys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries
+    ]
+    with inserting(Record, entries, fields=list(entries[0]), review=review, search=search):
+        # The records are stored while the duplicates are found.
+        matches = find_duplicates(keys, first_new=len(existing), roots=roots)
     new_ids = list(Record.objects.filter(search=search).order_by("id").values_list("id", flat=True))
     ids = [row[0] for row in existing] + new_ids
     sure = [m for m in matches if m.sure]
     # A duplicate always points at the earliest record of its group, which is never itself a duplicate.
-    _execute_many(
-        f"UPDATE {_table(Record)} SET duplicate_of_id = %s WHERE id = %s",
-        ((ids[m.original], ids[m.record]) for m in sure),
-    )
-    now = _now_for_db()
-    _execute_many(
-        _insert_sql(
-            DuplicatePair,
-            ["review_id", "record_id", "original_id", "search_id", "reason", "score", "status", "created_at"],
-        ),
+    set_duplicate_of([(ids[m.record], ids[m.original]) for m in sure])
+    bulk_insert(
+        DuplicatePair,
         (
-            (
-                review.pk,
-                ids[m.record],
-                ids[m.original],
-                search.pk,
-                m.reason,
-                round(m.score, 1),
-                DuplicateStatus.MERGED if m.sure else DuplicateStatus.PENDING,
-                now,
-            )
+            {
+                "record_id": ids[m.record],
+                "original_id": ids[m.original],
+                "reason": m.reason,
+                "score": round(m.score, 1),
+                "status": DuplicateStatus.MERGED if m.sure else DuplicateStatus.PENDING,
+            }
             for m in matches
         ),
+        fields=["record_id", "original_id", "reason", "score", "status"],
+        review=review,
+        search=search,
     )
     return ImportResult(
         search=search,
-        file_format=file_format,
+        file_format=search.file_format,
         parsed=len(entries),
         imported=len(new_ids),
         duplicates_merged=len(sure),
-        duplicates_queued=sum(1 for m in matches if not m.sure),
-    )
-
-
-# Writing 100,000 records through model instances costs more than parsing them; the rows go in with
-# `executemany`, which both SQLite and PostgreSQL take in batches.
-RECORD_COLUMNS = [
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "keywords",
-    "url",
-    "language",
-    "raw_entry",
-    "doi_key",
-    "pmid_key",
-    "title_key",
-    "author_key",
-]
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _insert_sql(model, columns: list[str]) -> str:
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    return f"INSERT INTO {_table(model)} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-
-
-def _now_for_db():
-    return connection.ops.adapt_datetimefield_value(timezone.now())
-
-
-def _execute_many(sql: str, rows: Iterable[tuple]) -> None:
-    with connection.cursor() as cursor:
-        for batch in batched(rows, BATCH_SIZE):
-            cursor.executemany(sql, batch)
-
-
-def _insert_records(*, review: Review, search: Search, entries: list[dict]) -> None:
-    adapt_json = connection.ops.adapt_json_value
-    now = _now_for_db()
-    json_columns = {"authors", "keywords"}
-    _execute_many(
-        _insert_sql(Record, ["review_id", "search_id", "created_at", *RECORD_COLUMNS]),
-        (
-            (
-                review.pk,
-                search.pk,
-                now,
-                *(adapt_json(e[c], None) if c in json_columns else e[c] for c in RECORD_COLUMNS),
-            )
-            for e in entries
-        ),
+        duplicates_queued=len(matches) - len(sure),
+        warnings=search.warnings,
     )

@@ -10,12 +10,13 @@ import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
-from review.importers.common import ImportFormatError, entry, year_from
+from review.importers.common import ExportText, ImportFormatError, entry, year_from
 
 
-def parse(text: str, *, file_name: str) -> list[dict]:
+def parse(export: ExportText) -> list[dict]:
+    file_name = export.file_name
     library = bibtexparser.parse_string(
-        text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors()]
+        export.text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors()]
     )
     entries: list[Entry] = list(library.entries)
     for block in library.failed_blocks:

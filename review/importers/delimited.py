@@ -9,7 +9,7 @@ import csv
 import io
 import re
 
-from review.importers.common import ImportFormatError, entry, year_from
+from review.importers.common import ExportText, ImportFormatError, entry, year_from
 
 csv.field_size_limit(2**31 - 1)  # abstracts are long
 
@@ -149,7 +149,8 @@ def _split_authors(value: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def parse(text: str, *, file_name: str, mapping: dict[str, str] | None = None) -> list[dict]:
+def parse(export: ExportText) -> list[dict]:
+    text, file_name, mapping = export.text, export.file_name, export.column_mapping
     header_line = text.split("\n", 1)[0].lstrip("\ufeff")
     delimiter = _delimiter(header_line)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)

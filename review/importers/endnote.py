@@ -9,7 +9,7 @@ import re
 
 from lxml import etree
 
-from review.importers.common import ImportFormatError, entry, pmid_from_accession, year_from
+from review.importers.common import ExportText, ImportFormatError, entry, pmid_from_accession, year_from
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -23,7 +23,8 @@ def _texts(node, path: str) -> list[str]:
     return [" ".join("".join(n.itertext()).split()) for n in node.findall(path)]
 
 
-def parse(text: str, *, file_name: str) -> list[dict]:
+def parse(export: ExportText) -> list[dict]:
+    text, file_name = export.text, export.file_name
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
     try:
         root = etree.fromstring(_DECLARATION.sub("", text, count=1).encode("utf-8"), parser)

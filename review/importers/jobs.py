@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import transaction
 
 from review.constants import ImportFormat, JobStatus
 from review.importers import ImportFormatError, ImportResult, import_search_file
+from review.importers.common import stored_name
 from review.jobs import JobFailed
 from review.models import ImportJob, Review
 
@@ -19,7 +20,7 @@ def create_job(
     *,
     review: Review,
     user,
-    data: bytes,
+    upload: File,
     file_name: str,
     source_name: str,
     kind: str,
@@ -27,7 +28,9 @@ def create_job(
     query: str,
     file_format: str,
 ) -> ImportJob:
-    """Keep the upload as a job. A CSV waits for its column mapping; anything else is queued at once."""
+    """Keep the upload as a job. A CSV waits for its column mapping; anything else is queued at once.
+    The upload is stored once (an upload Django streamed to a temporary file is moved, not read), and
+    the Search the job makes keeps that same file."""
     needs_mapping = file_format == ImportFormat.CSV
     job = ImportJob(
         review=review,
@@ -41,7 +44,7 @@ def create_job(
         status=JobStatus.NEEDS_MAPPING if needs_mapping else JobStatus.QUEUED,
         stage="Waiting for the column mapping" if needs_mapping else "Waiting for the worker",
     )
-    job.file.save(job.file_name, ContentFile(data), save=False)
+    job.file.save(stored_name(job.file_name), upload, save=False)
     job.save()
     if not needs_mapping:
         job.enqueue()
@@ -74,12 +77,10 @@ def import_file(job: ImportJob) -> None:
             duplicates_queued=result.duplicates_queued,
         )
 
-    with job.file.open("rb") as handle:
-        data = handle.read()
     try:
         import_search_file(
             review=job.review,
-            data=data,
+            data=job.file,
             file_name=job.file_name,
             source_name=job.source_name,
             kind=job.kind,

@@ -1,6 +1,7 @@
 """PubMed MEDLINE text, as PubMed's "Save, format PubMed" writes it (.nbib/.txt). Bio.Medline parses;
 the tags relied on: PMID, TI, AB, FAU (else AU), DP, JT (else TA), VI, IP, PG, LID/AID ("… [doi]"),
-OT and MH (keywords), LA."""
+OT and MH (keywords), LA. PubMed ends every record with SO, so a record that does not end as the
+others do is a file cut short, and is refused rather than imported with half a title."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import re
 
 from Bio import Medline
 
-from review.importers.common import ImportFormatError, entry, first, year_from
+from review.importers.common import ExportText, ImportFormatError, entry, first, year_from
 
 _PMID = re.compile(r"^PMID-", re.MULTILINE)
+_TAG = re.compile(r"^([A-Z][A-Z0-9]{1,3}) {0,3}- ")
+LAST_PUBMED_TAG = "SO"
 
 
 _DOI = re.compile(r"(10\.\S+)\s*\[doi\]")
@@ -26,7 +29,38 @@ def _doi(item: dict) -> str:
     return ""
 
 
-def parse(text: str, *, file_name: str) -> list[dict]:
+def _last_field(lines: list[str], start: int, end: int) -> tuple[str, int]:
+    """(tag, line number) of the last field of the record on lines start..end (1-based, inclusive)."""
+    for number in range(end, start - 1, -1):
+        if match := _TAG.match(lines[number - 1]):
+            return match.group(1), number
+    return "", start
+
+
+def _refuse_a_cut_last_record(
+    export: ExportText, lines: list[str], starts: list[int], ends: list[int]
+) -> None:
+    closing = {_last_field(lines, start, end)[0] for start, end in zip(starts[:-1], ends[:-1], strict=True)}
+    tag, number = _last_field(lines, starts[-1], ends[-1])
+    if len(closing) == 1:
+        expected = closing.pop()
+        if tag == expected:
+            return
+        reason = f"before the {expected} line that ends every other record"
+    elif export.text.endswith("\n") or tag == LAST_PUBMED_TAG:
+        return
+    else:
+        reason = "in the middle of a line"
+    shown = " ".join(lines[number - 1].split())[:60]
+    raise ImportFormatError(
+        f"{export.file_name}, line {number}: the file ends inside the record that starts on line "
+        f"{starts[-1]}, in its {tag or 'first'} field (“{shown}”), {reason}; the file looks truncated. "
+        "Export it again."
+    )
+
+
+def parse(export: ExportText) -> list[dict]:
+    text, file_name = export.text, export.file_name
     starts = [text.count("\n", 0, m.start()) + 1 for m in _PMID.finditer(text)]
     if not starts:
         raise ImportFormatError(f"{file_name}: no MEDLINE entries (lines starting “PMID- ”) found.")
@@ -41,6 +75,7 @@ def parse(text: str, *, file_name: str) -> list[dict]:
         )
     lines = text.splitlines()
     ends = [*(s - 1 for s in starts[1:]), len(lines)]
+    _refuse_a_cut_last_record(export, lines, starts, ends)
     records = []
     for start, end, item in zip(starts, ends, items, strict=True):
         keywords = list(item.get("OT") or []) or list(item.get("MH") or [])

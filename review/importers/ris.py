@@ -9,7 +9,14 @@ import re
 
 import rispy
 
-from review.importers.common import ImportFormatError, entry, first, pmid_from_accession, year_from
+from review.importers.common import (
+    ExportText,
+    ImportFormatError,
+    entry,
+    first,
+    pmid_from_accession,
+    year_from,
+)
 
 # Anchored on the newline rather than "^" with MULTILINE, which the regex engine tries at every character.
 _BOUNDARY = re.compile(r"\n(TY|ER)[ \t]{1,2}-[^\n]*")
@@ -49,7 +56,8 @@ def _boundaries(text: str, file_name: str) -> list[tuple[int, int, int]]:
 CHUNK = 5000  # entries per rispy call, so that progress can be told and rispy's dicts do not pile up
 
 
-def parse(text: str, *, file_name: str, progress=None) -> list[dict]:
+def parse(export: ExportText) -> list[dict]:
+    text, file_name = export.text, export.file_name
     spans = _boundaries(text, file_name)
     if not spans:
         raise ImportFormatError(f"{file_name}: no RIS entries (TY … ER) found.")
@@ -57,8 +65,9 @@ def parse(text: str, *, file_name: str, progress=None) -> list[dict]:
     for first_index in range(0, len(spans), CHUNK):
         chunk = spans[first_index : first_index + CHUNK]
         records += _parse_chunk(text, chunk, file_name=file_name, first_number=first_index + 1)
-        if progress is not None:
-            progress(f"Read {len(records):,} of {len(spans):,} records", 5 + 40 * len(records) // len(spans))
+        export.progress(
+            f"Read {len(records):,} of {len(spans):,} records", 5 + 40 * len(records) // len(spans)
+        )
     return records
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from review import duplicates
+from review import merging
 from review.constants import DuplicateStatus
-from review.dedupe import Keys, find_duplicates
+from review.duplicate_detection import MatchKeys, find_duplicates
 from review.importers import import_search_file
+from review.match_keys import author_key, doi_key, pmid_key, title_key
 from review.models import DuplicatePair, Record
-from review.normalise import author_key, doi_key, pmid_key, title_key
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ TITLE = "attenuation of antidepressant effects of ketamine by opioid receptor an
 
 
 def k(title=TITLE, author="williams", year=2018, doi="", pmid=""):
-    return Keys(doi, pmid, title, author, year)
+    return MatchKeys(doi, pmid, title, author, year)
 
 
 def test_exact_identifiers_then_fuzzy_title_year_author():
@@ -104,6 +104,89 @@ def test_short_titles_are_never_merged_without_a_person():
     assert [(m.sure, m.record) for m in matches] == [(False, 1)]
 
 
+def ketamine_titles(n: int, seed: int = 1) -> list[str]:
+    """n other titles of a ketamine search: “ketamine”, “depression” and friends in nearly all of them."""
+    import random
+
+    rng = random.Random(seed)
+    common = ["ketamine", "depression", "effects", "patients", "trial", "randomized", "treatment"]
+    rare = [
+        f"{a}{b}"
+        for a in ["neuro", "gluta", "sero", "cortico", "thala"]
+        for b in ["plastic", "mine", "tonin", "tropic", "mic"]
+    ]
+    return [
+        " ".join(
+            rng.choice(common) if rng.random() < 0.6 else rng.choice(rare) + str(i % 97) for _ in range(9)
+        )
+        for i in range(n)
+    ]
+
+
+BERMAN = "antidepressant effects of ketamine in depressed patients"
+
+
+@pytest.mark.parametrize(
+    ("copy", "reason"),
+    [
+        # Berman 2000 from two databases: one letter changed near the start, another first author.
+        (
+            k(title=BERMAN.replace("antidepressant", "antidepresant"), author="cappiello", year=2000),
+            "first author differs",
+        ),
+        (
+            k(title=BERMAN.replace("patients", "patiemts"), author="cappiello", year=2000),
+            "first author differs",
+        ),
+        # Authors in another order, and a year off by one.
+        (k(title=BERMAN, author="charney", year=2001), "first author differs"),
+    ],
+)
+def test_a_title_typo_with_another_first_author_is_queued_for_a_person(copy, reason):
+    original = k(title=BERMAN, author="berman", year=2000)
+    background = [
+        k(title=t, author=f"author{i}", year=1990 + i % 30) for i, t in enumerate(ketamine_titles(300))
+    ]
+    keys = [original, *background, copy]
+    assert (
+        keys[0].title[:30] != copy.title[:30] or keys[0].author != copy.author
+    )  # not what blocks used to see
+    matches = find_duplicates(keys, first_new=1)
+    (match,) = [m for m in matches if m.record == len(keys) - 1]
+    assert (match.original, match.sure) == (0, False) and reason in match.reason
+
+
+def test_a_title_without_its_subtitle_is_queued_for_a_person_never_merged():
+    full = "ketamine for treatment resistant depression a randomised placebo controlled crossover trial"
+    keys = [k(title=full), k(title="ketamine for treatment resistant depression")]
+    (match,) = find_duplicates(keys, first_new=1)
+    assert (match.record, match.original, match.sure) == (1, 0, False)
+    assert match.reason == "one title is the other without its subtitle"
+    # Too short to go on (“ketamine” alone), or a year far off: not even asked.
+    assert find_duplicates([k(title=full), k(title="ketamine")], first_new=1) == []
+    assert find_duplicates([k(title=full), k(title=full[:43], year=2010)], first_new=1) == []
+
+
+def test_a_block_of_thousands_is_compared_as_a_neighbourhood_so_the_cost_stays_linear(monkeypatch):
+    from review import duplicate_detection
+
+    scored = []
+    cpdist = duplicate_detection.process.cpdist
+
+    def counting(queries, choices, **kwargs):
+        scored.append(len(queries))
+        return cpdist(queries, choices, **kwargs)
+
+    monkeypatch.setattr(duplicate_detection.process, "cpdist", counting)
+    # 3,000 records of one first author and year (one block), and a copy of one of them with a typo.
+    titles = ketamine_titles(3000, seed=2)
+    keys = [k(title=t, author="wang", year=2020) for t in titles]
+    keys.append(k(title=titles[1234].replace("e", "a", 1), author="wang", year=2020))
+    matches = find_duplicates(keys, first_new=0)
+    assert any(m.record == 3000 and m.original == 1234 for m in matches)
+    assert sum(scored) < 3000 * 100  # all against all would be 4.5 million pairs
+
+
 RIS = "\n".join(
     [
         "TY  - JOUR",
@@ -130,7 +213,7 @@ def probable_pair(review, owner):
 
 @pytest.mark.django_db
 def test_confirm_merges_and_leaves_history(probable_pair, reviewer):
-    kept = duplicates.confirm_pair(pair=probable_pair, user=reviewer)
+    kept = merging.confirm_pair(pair=probable_pair, user=reviewer)
     record = Record.objects.get(pk=probable_pair.record_id)
     assert record.duplicate_of == kept == probable_pair.original
     assert record.history.latest().history_user == reviewer
@@ -138,12 +221,12 @@ def test_confirm_merges_and_leaves_history(probable_pair, reviewer):
     assert (probable_pair.status, probable_pair.decided_by) == (DuplicateStatus.MERGED, reviewer)
     assert probable_pair.history.count() == 1  # bulk-created at import, one row for the decision
     with pytest.raises(ValidationError, match="already decided"):
-        duplicates.reject_pair(pair=probable_pair, user=reviewer)
+        merging.reject_pair(pair=probable_pair, user=reviewer)
 
 
 @pytest.mark.django_db
 def test_reject_keeps_both_and_unmerge_restores(probable_pair, reviewer, reviewer2):
-    duplicates.reject_pair(pair=probable_pair, user=reviewer)
+    merging.reject_pair(pair=probable_pair, user=reviewer)
     assert Record.objects.filter(duplicate_of__isnull=False).count() == 0
     # A sure merge from the import can be undone; nothing is ever deleted.
     result = import_search_file(
@@ -154,7 +237,7 @@ def test_reject_keeps_both_and_unmerge_restores(probable_pair, reviewer, reviewe
     )
     copy = Record.objects.get(search=result.search)
     assert copy.duplicate_of_id == probable_pair.original_id
-    duplicates.unmerge(record=copy, user=reviewer2)
+    merging.unmerge(record=copy, user=reviewer2)
     copy.refresh_from_db()
     assert copy.duplicate_of is None
     assert [h.duplicate_of_id for h in copy.history.order_by("history_date")] == [None]
@@ -163,7 +246,7 @@ def test_reject_keeps_both_and_unmerge_restores(probable_pair, reviewer, reviewe
     assert (auto.status, auto.decided_by) == (DuplicateStatus.REJECTED, reviewer2)
     assert Record.objects.count() == 3
     with pytest.raises(ValidationError, match="is not merged"):
-        duplicates.unmerge(record=copy, user=reviewer2)
+        merging.unmerge(record=copy, user=reviewer2)
 
 
 @pytest.mark.django_db
@@ -207,8 +290,8 @@ def test_two_people_deciding_one_pair_at_once_cannot_clobber_each_other(review, 
             connection.close()
 
     threads = [
-        threading.Thread(target=decide, args=(reviewer, duplicates.confirm_pair)),
-        threading.Thread(target=decide, args=(reviewer2, duplicates.reject_pair)),
+        threading.Thread(target=decide, args=(reviewer, merging.confirm_pair)),
+        threading.Thread(target=decide, args=(reviewer2, merging.reject_pair)),
     ]
     for t in threads:
         t.start()

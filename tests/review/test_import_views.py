@@ -222,6 +222,7 @@ def test_import_records_command(review, capsys, tmp_path):
         "duplicates_merged": 0,
         "duplicates_queued": 0,
         "errors": [],
+        "warnings": [],
     }
     call_command("import_records", review.slug, str(path), "--source", "Scopus again", "--kind", "other")
     assert (
@@ -251,3 +252,98 @@ def test_record_list_finds_a_doi_or_pmid_however_it_is_written(review, viewer, c
     for query in ["https://doi.org/10.1038/s41398-020-0844-4", "PMID: 32265440", "ketamine pet"]:
         page = client.get(url, {"q": query}).content.decode()
         assert "Ketamine PET" in page and "Another ketamine trial" not in page, query
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.django_db
+def test_a_large_upload_streams_to_disk_and_the_page_reads_only_its_start(
+    review, owner, client_for, media, settings, monkeypatch
+):
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    from review.importers.detect import HEAD_BYTES
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1000  # anything bigger goes to a temporary file
+    reads = []
+
+    def spy(self):
+        def read(size=-1):
+            reads.append(size)
+            return self.file.read(size)
+
+        return read
+
+    monkeypatch.setattr(TemporaryUploadedFile, "read", property(spy))
+    entry = "TY  - JOUR\nTI  - Ketamine infusion {}\nAB  - " + "word " * 200 + "\nER  - \n"
+    data = "".join(entry.format(i) for i in range(1500)).encode()
+    assert len(data) > HEAD_BYTES
+    response = upload(client_for(owner), review, "big.ris", data)
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.file_format == "ris"
+    assert reads == [HEAD_BYTES]  # the format, from the start only; storing it moved the file
+    assert job.file.read() == data
+
+
+@pytest.mark.django_db
+def test_the_upload_is_stored_once_and_the_search_keeps_it(
+    review, owner, client_for, media, immediate_tasks, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client_for(owner), review, "pubmed.nbib", (SAMPLES / "pubmed.nbib").read_bytes())
+    job = ImportJob.objects.select_related("search").get()
+    assert job.status == JobStatus.DONE
+    assert job.search.file.name == job.file.name
+    assert [p.name for p in media.rglob("*") if p.is_file()] == ["pubmed.nbib"]
+
+
+@pytest.mark.django_db
+def test_a_second_upload_with_a_255_character_name_is_kept_too(review, owner, client_for, media):
+    client = client_for(owner)
+    for name in ["k" * 251 + ".ris", "é" * 251 + ".ris"]:
+        for _ in range(2):
+            response = upload(client, review, name, b"TY  - JOUR\nTI  - Ketamine\nER  - \n")
+            assert response.status_code == 302
+    jobs = ImportJob.objects.order_by("id")
+    assert [job.file_name for job in jobs] == ["k" * 251 + ".ris"] * 2 + ["é" * 251 + ".ris"] * 2
+    assert len({job.file.name for job in jobs}) == 4
+    assert all(job.file.read() == b"TY  - JOUR\nTI  - Ketamine\nER  - \n" for job in jobs)
+
+
+@pytest.mark.django_db
+def test_the_job_page_shows_what_to_check_after_an_import_with_warnings(
+    review, owner, client_for, immediate_tasks, django_capture_on_commit_callbacks
+):
+    data = "TY  - JOUR\nTI  - Kétamine\nER  - \n".encode() + b"TY  - JOUR\nTI  - Caf\xe9\nER  - \n"
+    client = client_for(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, review, "mixed.ris", data)
+    page = client.get(response["Location"]).content.decode()
+    assert "Imported, but check these records:" in page
+    assert "mixed.ris, line 5: bytes that are not UTF-8 (the rest of the file is) were replaced" in page
+    assert "1 warning" in client.get(reverse("review:imports", args=[review.slug])).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_pair_page_marks_dois_that_match_as_the_same(review, reviewer, client_for):
+    original = Record.objects.create(review=review, title="Ketamine PET", doi="10.1038/S41398-020-0844-4")
+    record = Record.objects.create(
+        review=review, title="Ketamine PET study", doi="https://doi.org/10.1038/s41398-020-0844-4"
+    )
+    pair = DuplicatePair.objects.create(review=review, record=record, original=original, reason="same DOI")
+    page = client_for(reviewer).get(reverse("review:duplicate_pair", args=[review.slug, pair.pk])).content
+    doi_row = page.decode().split('<th scope="row">DOI</th>')[1].split("</tr>")[0]
+    title_row = page.decode().split('<th scope="row">Title</th>')[1].split("</tr>")[0]
+    assert "diff" not in doi_row and "https://doi.org/10.1038/s41398-020-0844-4" in doi_row
+    assert '<mark class="diff">study</mark>' in title_row  # other fields are still marked
+    assert '<tr class="differs">\n      <th scope="row">DOI' not in page.decode()
+
+
+def test_the_default_upload_limit_takes_a_real_100000_record_export():
+    from django.conf import settings
+
+    assert settings.MAX_UPLOAD_BYTES >= 1024**3  # such a file with abstracts is about 250 MB

@@ -6,18 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.files import File
+from django.core.files.storage import default_storage
 
 from review.constants import ImportFormat
 from review.importers import ImportFormatError, import_search_file, parse_file
-from review.models import DuplicatePair, Record, Search
+from review.models import DuplicatePair, ImportJob, Record, Search
 
 SAMPLES = Path(__file__).parent / "samples"
+PUBMED = (SAMPLES / "pubmed.nbib").read_bytes()
 
 
 def parse(name: str, data: bytes | None = None, **kwargs) -> tuple[str, list[dict]]:
-    return parse_file(
+    parsed = parse_file(
         data=data if data is not None else (SAMPLES / name).read_bytes(), file_name=name, **kwargs
     )
+    return parsed.file_format, parsed.entries
 
 
 def test_pubmed_medline():
@@ -168,6 +172,24 @@ BAD_INPUTS = [
         b"@article{a,\n title = {One},\n year = 2020}\n\n@article{b,\n title = {Two",
         r"^truncated.bib, line 5:",
     ),
+    (
+        "cut.nbib",
+        PUBMED[: PUBMED.index(b"TI  - A randomized placebo")] + b"TI  - Tw",
+        r"^cut.nbib, line 54: the file ends inside the record that starts on line 48, in its TI field "
+        r"\(“TI - Tw”\), before the SO line that ends every other record; the file looks truncated",
+    ),
+    (
+        "cut-at-a-line-end.nbib",
+        PUBMED[: PUBMED.index(b"FAU - Lundberg")],
+        r"^cut-at-a-line-end.nbib, line 62: the file ends inside the record that starts on line 48, in its AU "
+        r"field",
+    ),
+    (
+        "one-cut.nbib",
+        b"PMID- 10686270\nDP  - 2000 Feb 15\nTI  - Antidepressant effects of ket",
+        r"^one-cut.nbib, line 3: the file ends inside the record that starts on line 1, in its TI field "
+        r"\(“TI - Antidepressant effects of ket”\), in the middle of a line",
+    ),
     ("image.ris", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", r"^image.ris: this is a PNG image"),
     ("noise.ris", bytes(range(256)) * 20, r"^noise.ris: (the bytes are not text|the file holds binary data)"),
     (
@@ -282,3 +304,100 @@ def test_the_same_records_from_every_vendor_collapse_to_one_each(review):
         "Williams 2018",
     ]
     assert DuplicatePair.objects.filter(status="pending").count() == 0
+
+
+@pytest.mark.django_db
+def test_a_utf8_file_with_a_few_broken_bytes_stays_utf8_and_the_warning_names_their_lines(review, owner):
+    # Two entries written as UTF-8 and one pasted from a Windows-1252 file (0xE9 is “é” there).
+    data = (
+        "TY  - JOUR\nTI  - Kétamine au café\nAU  - Müller, Jürgen\nER  - \n"
+        "TY  - JOUR\nTI  - Ketamine and depression\nER  - \n"
+    ).encode() + b"TY  - JOUR\nTI  - Caf\xe9 and ketamine\nER  - \n"
+    result = import_search_file(
+        review=review, data=data, file_name="mixed.ris", source_name="Embase", user=owner
+    )
+    titles = list(Record.objects.order_by("id").values_list("title", flat=True))
+    assert titles == ["Kétamine au café", "Ketamine and depression", "Caf\ufffd and ketamine"]
+    assert Record.objects.get(title__startswith="K\u00e9t").authors == ["Müller, Jürgen"]
+    expected = [
+        "mixed.ris, line 9: bytes that are not UTF-8 (the rest of the file is) were replaced by “\ufffd”; "
+        "check the records there, or export the file again."
+    ]
+    assert result.warnings == expected and Search.objects.get().warnings == expected
+
+
+def test_a_file_without_utf8_in_it_is_read_as_windows_1252_without_a_warning():
+    parsed = parse_file(data="TY  - JOUR\nTI  - Café\nER  - \n".encode("cp1252"), file_name="old.ris")
+    assert (parsed.entries[0]["title"], parsed.warnings) == ("Café", [])
+
+
+def test_warnings_name_ten_lines_then_count_the_rest():
+    data = "TY  - JOUR\nTI  - Kétamine\nER  - \n".encode() + b"".join(
+        b"TY  - JOUR\nTI  - Caf\xe9\nER  - \n" for _ in range(12)
+    )
+    # Mostly broken bytes would mean a legacy code page; here 2 good characters beat 1 bad one per entry.
+    data = data.replace(b"TI  - Caf\xe9", "TI  - Kétamine café \xe0".encode() + b"\xe9")
+    (warning,) = parse_file(data=data, file_name="many.ris").warnings
+    assert warning.startswith("many.ris, lines 5, 8, 11, 14, 17, 20, 23, 26, 29, 32 and 2 more: ")
+
+
+def test_every_parser_has_the_same_signature():
+    import inspect
+
+    from review.importers import PARSERS
+
+    signatures = {str(inspect.signature(parser)) for parser in PARSERS.values()}
+    assert signatures == {"(export: 'ExportText') -> 'list[dict]'"}
+    assert set(PARSERS) == set(ImportFormat.values) - {ImportFormat.AUTO}
+
+
+@pytest.mark.django_db
+def test_the_bulk_insert_writes_every_column_as_saving_the_model_would(review, owner):
+    """Records are written with one raw INSERT (or COPY): it must name every non-null column of Record,
+    read from the model, so that a column added later is covered or fails here, and give each the value
+    a Record saved through the ORM gets (defaults included)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = import_search_file(
+            review=review, data=(SAMPLES / "scopus.ris").read_bytes(), file_name="s.ris", source_name="S"
+        )
+    table = Record._meta.db_table
+    (statement,) = [
+        q["sql"] for q in queries if f'INSERT INTO "{table}" (' in q["sql"] or f'COPY "{table}" (' in q["sql"]
+    ]
+    columns = statement.split(f'"{table}" (', 1)[1].split(")", 1)[0]
+    written = {name.strip(' "') for name in columns.split(",")}
+    not_null = {f.column for f in Record._meta.concrete_fields if not f.null and not f.primary_key}
+    assert not_null - written == set()
+
+    imported = Record.objects.filter(search=result.search).order_by("id").first()
+    parsed = parse("scopus.ris")[1][0]
+    del parsed["line"]
+    twin = Record.objects.create(review=review, search=result.search, **parsed)
+    for f in Record._meta.concrete_fields:
+        if f.name not in {"id", "created_at"}:
+            assert getattr(imported, f.attname) == getattr(twin, f.attname), f.name
+    assert abs(imported.created_at - twin.created_at).total_seconds() < 60
+
+
+@pytest.mark.django_db
+def test_a_file_given_as_a_stored_file_is_kept_once(review, tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path)
+    with (SAMPLES / "scopus.ris").open("rb") as handle:
+        stored = default_storage.save("reviews/imports/upload.ris", File(handle))
+    job = ImportJob.objects.create(review=review, file=stored, file_name="upload.ris", source_name="S")
+    result = import_search_file(review=review, data=job.file, file_name="upload.ris", source_name="S")
+    assert result.search.file.name == job.file.name == stored
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["upload.ris"]
+
+
+def test_stored_names_stay_within_the_file_system_limit_whatever_was_uploaded():
+    from review.importers.common import stored_name
+
+    long_name = "é" * 250 + ".ris"
+    assert stored_name(long_name).endswith(".ris")
+    assert len(stored_name(long_name).encode()) <= 120
+    assert stored_name("../../etc/passwd") == "passwd"
+    assert stored_name("x." + "y" * 300) == ("x." + "y" * 300)[:120]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from review import curation, duplicates
+from review import curation, merging
 from review.models import DuplicatePair, Label, Record, Search
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +29,8 @@ def test_history_tells_what_happened_in_words(review, owner, reviewer, client_fo
     pair = DuplicatePair.objects.create(
         review=review, record=record, original=original, reason="similar title"
     )
-    duplicates.confirm_pair(pair=pair, user=reviewer)
-    duplicates.unmerge(record=record, user=owner)
+    merging.confirm_pair(pair=pair, user=reviewer)
+    merging.unmerge(record=record, user=owner)
     record.refresh_from_db()
     record.title = "Ketamine trial, corrected"
     record.year = 2019

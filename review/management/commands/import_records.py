@@ -58,6 +58,8 @@ class Command(BaseCommand):
             return
         for error in result.errors:
             self.stderr.write(self.style.ERROR(error))
+        for warning in result.warnings:
+            self.stderr.write(self.style.WARNING(warning))
         if result.search is not None:
             self.stdout.write(
                 self.style.SUCCESS(

@@ -1,5 +1,6 @@
-"""A person's decisions on duplicates: confirm or reject a probable pair, undo a merge. A merge only
-sets `duplicate_of`; nothing is deleted, and every change leaves history rows on the record and the pair."""
+"""Merging: a person's decisions on duplicates (confirm or reject a probable pair, undo a merge) and the
+side-by-side comparison they decide from. A merge only sets `duplicate_of`; nothing is deleted, and every
+change leaves history rows on the record and the pair. Finding the pairs is `duplicate_detection.py`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from review.constants import DuplicateStatus
 from review.models import DuplicatePair, Record
@@ -98,17 +100,20 @@ def unmerge(*, record: Record, user) -> None:
 # Comparing two records side by side -------------------------------------------------------------
 
 COMPARED_FIELDS = [
-    ("title", "Title"),
-    ("authors", "Authors"),
-    ("year", "Year"),
-    ("journal", "Journal"),
-    ("volume", "Volume"),
-    ("issue", "Issue"),
-    ("pages", "Pages"),
-    ("doi", "DOI"),
-    ("pmid", "PMID"),
-    ("abstract", "Abstract"),
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "abstract",
 ]
+# Identifiers are the same when their match keys are, however each export wrote them
+# (`https://doi.org/10.1/X` and `10.1/x`): the page must not mark as different what matched as the same.
+KEYED_FIELDS = {"doi": "doi_key", "pmid": "pmid_key"}
 
 
 def _display(record: Record, name: str) -> str:
@@ -134,9 +139,16 @@ def _word_diff(left: str, right: str) -> tuple[list[tuple[str, bool]], list[tupl
 
 def compare(record: Record, original: Record) -> list[dict]:
     rows = []
-    for name, label in COMPARED_FIELDS:
+    for name in COMPARED_FIELDS:
+        label = capfirst(Record._meta.get_field(name).verbose_name)
         left, right = _display(record, name), _display(original, name)
         if not left and not right:
+            continue
+        key = KEYED_FIELDS.get(name)
+        if key and getattr(record, key) and getattr(record, key) == getattr(original, key):
+            rows.append(
+                {"label": label, "record": [(left, False)], "original": [(right, False)], "same": True}
+            )
             continue
         ours, theirs = _word_diff(left, right)
         rows.append({"label": label, "record": ours, "original": theirs, "same": left == right})

@@ -1,5 +1,7 @@
-"""Match keys for de-duplication. They are computed from what the export says and stored beside it; the
-record itself is shown exactly as exported."""
+"""Match keys: a record's DOI, PMID, title and first author normalised so that two exports of one
+article compare equal. They are computed from what the export says and stored beside it (Record's
+`*_key` columns); the record itself is shown exactly as exported. Finding duplicates with these keys is
+`duplicate_detection.py`; a person's merge decisions are `merging.py`."""
 
 from __future__ import annotations
 
@@ -70,7 +72,7 @@ def author_key(authors: list[str]) -> str:
     return _fold(family_name(authors[0]))[:200] if authors else ""
 
 
-def match_keys(*, title: str, authors: list[str], doi: str, pmid: str) -> dict[str, str]:
+def record_match_keys(*, title: str, authors: list[str], doi: str, pmid: str) -> dict[str, str]:
     return {
         "doi_key": doi_key(doi),
         "pmid_key": pmid_key(pmid),
