@@ -3,13 +3,19 @@ random reviews in progress, and a number of queries that does not grow with the 
 
 from __future__ import annotations
 
+import io
+import json
 import random
+from unittest.mock import ANY
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from review.constants import SourceKind, Stage
 from review.models import ExclusionReason, Record, Search, Study
+from review.prisma import IDENTIFIERS
 from review.prisma.flow import prisma_counts
+from review.prisma.prisma_csv import read_prisma2020_csv
 from screening.models import FullText, ScreeningDecision
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +160,27 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_records(review, size, 
     _random_review(review, random.Random(size), size=size)
     with django_assert_num_queries(3):
         prisma_counts(review)
+
+
+def _run_prisma(*args) -> str:
+    out = io.StringIO()
+    call_command("prisma", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_command_prints_the_counts_as_json_and_as_the_package_csv(review):
+    _random_review(review, random.Random(7), size=40)
+    counts = prisma_counts(review)
+
+    printed = json.loads(_run_prisma("ketamine", "--json"))
+    assert list(printed) == list(IDENTIFIERS)
+    assert printed == counts.prisma2020_values()
+    assert printed["database_specific_results"] == {"PubMed": ANY, "Embase": ANY}
+
+    read_back = read_prisma2020_csv(_run_prisma("ketamine", "--csv"))
+    assert read_back.prisma2020_values() == counts.prisma2020_values()
+
+
+def test_the_command_names_an_unknown_review():
+    with pytest.raises(CommandError, match="No review with the short name “nope”"):
+        _run_prisma("nope", "--json")
