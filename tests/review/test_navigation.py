@@ -15,7 +15,7 @@ from review.rules import remember_membership
 pytestmark = pytest.mark.django_db
 
 # Written out by hand from the roles' rights (review/rules.py, README), not read from the menu's own list.
-EVERYONE = ["Dashboard", "Records", "Agreement", "Extraction", "Exports", "Team"]
+EVERYONE = ["Dashboard", "Records", "Agreement", "Extraction", "PRISMA", "Exports", "Team"]
 MENUS = {
     "owner": [
         "Dashboard",
@@ -25,12 +25,14 @@ MENUS = {
         "Conflicts",
         "Agreement",
         "Extraction",
+        "PRISMA",
         "Exports",
     ]
     + ["Team", "Settings"],
     "reviewer": ["Dashboard", "Records", "Import", "Duplicates", "Title/abstract", "Full text", "Agreement"]
-    + ["Extraction", "Exports", "Team"],
-    "adjudicator": ["Dashboard", "Records", "Conflicts", "Agreement", "Extraction", "Exports", "Team"],
+    + ["Extraction", "PRISMA", "Exports", "Team"],
+    "adjudicator": ["Dashboard", "Records", "Conflicts", "Agreement", "Extraction", "PRISMA"]
+    + ["Exports", "Team"],
     "viewer": EVERYONE,
 }
 
