@@ -11,11 +11,11 @@ from review.models import Membership
 # Each demo member's menu, written out from the roles' rights (README, review/rules.py).
 MENUS = {
     "olivia": ["Dashboard", "Records", "Import", "Duplicates", "Conflicts", "Agreement", "Extraction"]
-    + ["Exports", "Team", "Settings"],
+    + ["PRISMA", "Exports", "Team", "Settings"],
     "rita": ["Dashboard", "Records", "Import", "Duplicates", "Title/abstract", "Full text", "Agreement"]
-    + ["Extraction", "Exports", "Team"],
-    "ada": ["Dashboard", "Records", "Conflicts", "Agreement", "Extraction", "Exports", "Team"],
-    "victor": ["Dashboard", "Records", "Agreement", "Extraction", "Exports", "Team"],
+    + ["Extraction", "PRISMA", "Exports", "Team"],
+    "ada": ["Dashboard", "Records", "Conflicts", "Agreement", "Extraction", "PRISMA", "Exports", "Team"],
+    "victor": ["Dashboard", "Records", "Agreement", "Extraction", "PRISMA", "Exports", "Team"],
 }
 
 
