@@ -10,7 +10,7 @@ How the two columns are counted (README, "PRISMA"):
   retrieved + assessed + awaiting retrieval; assessed = excluded per reason + included + awaiting
   assessment. A report is "assessed" once it has a PDF, a full-text vote or a decision; "not retrieved"
   when marked so and not decided.
-- Other methods (citation searching, websites, organisations): their records are screened at title and
+- Other methods (websites, organisations, citation searching: `Search.other_method`): their records are screened at title and
   abstract like any other, and counted in the second column from full text on: a unique, not removed
   record of theirs included at title/abstract is a report sought. Their duplicates and removals are not
   part of the first column's boxes."""
@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from review import models as review_models
-from review.constants import SourceKind, Stage
+from review.constants import OtherMethod, SourceKind, Stage
 from review.models import Record, Search
 from review.prisma import PrismaCounts
 
@@ -46,7 +46,11 @@ if TYPE_CHECKING:
 
 NO_REASON = "Reason not recorded"
 NO_SEARCH = "Records without a search"
-DBR_KINDS = (SourceKind.DATABASE, SourceKind.REGISTER)
+OTHER_METHOD_RESULTS = {
+    OtherMethod.WEBSITE: "website_results",
+    OtherMethod.ORGANISATION: "organisation_results",
+    OtherMethod.CITATION: "citations_results",
+}
 
 
 def _removal_kind():
@@ -107,13 +111,16 @@ def prisma_counts(review: Review) -> PrismaCounts:
     searches = (
         Search.objects.for_review(review)
         .annotate(n=Count("records"))
-        .values_list("pk", "source_name", "kind", "n")
+        .values_list("pk", "source_name", "kind", "other_method", "n")
         .order_by("created_at", "pk")
     )
     per_source: dict[str, Counter[str]] = {kind: Counter() for kind in SourceKind.values}
+    per_method: Counter[str] = Counter()
     breakdown_urls: dict[str, dict[str, str]] = {}
-    for pk, name, kind, n in searches:
+    for pk, name, kind, other_method, n in searches:
         per_source[kind][name] += n
+        if kind == SourceKind.OTHER:
+            per_method[other_method] += n
         breakdown_urls.setdefault(f"{kind}_specific_results", {})[name] = _records_url(review, source=str(pk))
     included = Record.objects.for_review(review).filter(
         screening_decisions__stage=Stage.FULL_TEXT, screening_decisions__status="included"
@@ -124,7 +131,8 @@ def prisma_counts(review: Review) -> PrismaCounts:
     without_search = database_results - sum(per_source[SourceKind.DATABASE].values())
     if without_search:
         per_source[SourceKind.DATABASE][NO_SEARCH] = without_search
-    values["citations_results"] = sum(per_source[SourceKind.OTHER].values())
+    for method, identifier in OTHER_METHOD_RESULTS.items():
+        values[identifier] = per_method[method]
     counts = PrismaCounts(
         database_results=database_results,
         database_specific_results=dict(per_source[SourceKind.DATABASE]),
@@ -164,7 +172,7 @@ def _urls(review: Review) -> dict[str, str]:
 
 
 _PLAIN = (
-    "citations_results",
+    *OTHER_METHOD_RESULTS.values(),
     "duplicates",
     "excluded_automatic",
     "excluded_other",

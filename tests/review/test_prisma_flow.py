@@ -11,7 +11,7 @@ from unittest.mock import ANY
 import pytest
 from django.core.management import CommandError, call_command
 
-from review.constants import SourceKind, Stage
+from review.constants import OtherMethod, SourceKind, Stage
 from review.models import ExclusionReason, Record, Search, Study
 from review.prisma import IDENTIFIERS
 from review.prisma.flow import prisma_counts
@@ -43,6 +43,10 @@ def test_a_review_counted_by_hand(review):
     embase = _records(review, _search(review, "Embase", SourceKind.DATABASE), 4, "e")
     trials = _records(review, _search(review, "ClinicalTrials.gov", SourceKind.REGISTER), 2, "r")
     cited = _records(review, _search(review, "Citation searching", SourceKind.OTHER), 2, "c")
+    websites = Search.objects.create(
+        review=review, source_name="Google Scholar", kind=SourceKind.OTHER, other_method=OtherMethod.WEBSITE
+    )
+    (w1,) = _records(review, websites, 1, "w")
     p1, p2, p3, p4, p5, p6 = pubmed
     e1, e2, e3, e4 = embase
     r1, r2 = trials
@@ -52,7 +56,7 @@ def test_a_review_counted_by_hand(review):
     Record.objects.filter(pk=e2.pk).update(duplicate_of=p2)
     population = ExclusionReason.objects.get(review=review, label="Wrong population")
     ta, ft = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
-    for record in (p1, p2, c2):
+    for record in (p1, p2, c2, w1):
         _decide(review, record, ta, "excluded")
     for record in (p3, p4, p5, p6, e3, c1):
         _decide(review, record, ta, "included")
@@ -72,12 +76,13 @@ def test_a_review_counted_by_hand(review):
 
     counts = prisma_counts(review)
 
-    # Identified: PubMed 6 + Embase 4 = 10 from databases, 2 from a register, 2 by citation searching.
+    # Identified: PubMed 6 + Embase 4 = 10 from databases, 2 from a register.
     assert counts.database_results == 10
     assert counts.database_specific_results == {"PubMed": 6, "Embase": 4}
     assert counts.register_results == 2
     assert counts.register_specific_results == {"ClinicalTrials.gov": 2}
-    assert counts.citations_results == 2
+    # Other methods: 2 by citation searching, 1 from a website (excluded at title/abstract: in no box).
+    assert (counts.citations_results, counts.website_results, counts.organisation_results) == (2, 1, 0)
     # e1, e2 are duplicates; nothing removed; screened 12 − 2 = 10 (p1–p6, e3, e4, r1, r2).
     assert counts.duplicates == 2
     assert (counts.excluded_automatic, counts.excluded_other) == (0, 0)
@@ -113,6 +118,9 @@ def _random_review(review, rng: random.Random, size: int) -> None:
         _search(review, "Embase", SourceKind.DATABASE),
         _search(review, "WHO ICTRP", SourceKind.REGISTER),
         _search(review, "Citation searching", SourceKind.OTHER),
+        Search.objects.create(
+            review=review, source_name="WHO website", kind=SourceKind.OTHER, other_method=OtherMethod.WEBSITE
+        ),
     ]
     reasons = list(ExclusionReason.objects.filter(review=review)[:3])
     records = Record.objects.bulk_create(
@@ -152,7 +160,8 @@ def test_the_boxes_add_up_on_random_reviews_in_progress(review, seed):
     counts = prisma_counts(review)
     assert counts.inconsistencies() == []
     everything = Record.objects.filter(review=review)
-    assert counts.database_results + counts.register_results + counts.citations_results == everything.count()
+    other = counts.website_results + counts.organisation_results + counts.citations_results
+    assert counts.database_results + counts.register_results + other == everything.count()
 
 
 @pytest.mark.parametrize("size", [5, 80])
