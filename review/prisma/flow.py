@@ -18,6 +18,7 @@ How the two columns are counted (README, "PRISMA"):
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from django.db.models import (
@@ -39,7 +40,7 @@ from django.urls import reverse
 from review import models as review_models
 from review.constants import OtherMethod, SourceKind, Stage
 from review.models import Record, Search
-from review.prisma import PrismaCounts
+from review.prisma import BREAKDOWNS, IDENTIFIERS, PrismaCounts
 
 if TYPE_CHECKING:
     from review.models import Review
@@ -171,26 +172,12 @@ def _urls(review: Review) -> dict[str, str]:
     return {name: _records_url(review, **filters) for name, filters in links.items()}
 
 
-_PLAIN = (
-    *OTHER_METHOD_RESULTS.values(),
-    "duplicates",
-    "excluded_automatic",
-    "excluded_other",
-    "records_screened",
-    "records_excluded",
-    "dbr_sought_reports",
-    "dbr_notretrieved_reports",
-    "other_sought_reports",
-    "other_notretrieved_reports",
-    "dbr_assessed",
-    "other_assessed",
-    "new_reports",
-    "records_awaiting_screening",
-    "reports_awaiting_retrieval",
-    "reports_awaiting_assessment",
-    "other_reports_awaiting_retrieval",
-    "other_reports_awaiting_assessment",
-)
+# The numbers `_count` adds up record group by record group; the others are computed apart.
+_COMPUTED_APART = {"database_results", "register_results", "new_studies", "total_studies", "total_reports"}
+_PLAIN = [
+    *(name for name in IDENTIFIERS if name not in BREAKDOWNS and name not in _COMPUTED_APART),
+    *(item.name for item in fields(PrismaCounts) if "awaiting" in item.name),
+]
 
 
 def _count(values: Counter[str], excluded: dict[str, Counter[str]], row: dict) -> None:
