@@ -10,7 +10,9 @@ from unittest.mock import ANY
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.timezone import now
 
+from review import models as review_models
 from review.constants import OtherMethod, SourceKind, Stage
 from review.models import ExclusionReason, Record, Search, Study
 from review.prisma import IDENTIFIERS
@@ -193,3 +195,31 @@ def test_the_command_prints_the_counts_as_json_and_as_the_package_csv(review):
 def test_the_command_names_an_unknown_review():
     with pytest.raises(CommandError, match="No review with the short name “nope”"):
         _run_prisma("nope", "--json")
+
+
+RecordRemoval = getattr(review_models, "RecordRemoval", None)
+
+
+@pytest.mark.skipif(RecordRemoval is None, reason="removal before screening is not in this code base yet")
+def test_records_removed_before_screening_counted_by_hand(review, owner):
+    a1, a2, a3, a4, a5 = _records(review, _search(review, "PubMed", SourceKind.DATABASE), 5, "a")
+    (c1,) = _records(review, _search(review, "Citation searching", SourceKind.OTHER), 1, "c")
+    RecordRemoval.objects.create(review=review, record=a1, kind="automation", reason="Classifier: not an RCT")
+    RecordRemoval.objects.create(review=review, record=a2, kind="other", reason="Retracted")
+    RecordRemoval.objects.create(
+        review=review, record=a3, kind="other", reason="Wrong year", restored_at=now()
+    )
+    RecordRemoval.objects.create(review=review, record=c1, kind="other", reason="Retracted")
+    _decide(review, a4, Stage.TITLE_ABSTRACT, "excluded")
+    _decide(review, c1, Stage.TITLE_ABSTRACT, "included")
+
+    counts = prisma_counts(review)
+
+    # 5 identified; a1 removed by automation, a2 for another reason; a3's removal was undone.
+    assert (counts.database_results, counts.duplicates) == (5, 0)
+    assert (counts.excluded_automatic, counts.excluded_other) == (1, 1)
+    # Screened a3, a4, a5: a4 excluded, a3 and a5 without a vote yet.
+    assert (counts.records_screened, counts.records_excluded, counts.records_awaiting_screening) == (3, 1, 2)
+    # c1 was removed: not sought although included at title/abstract.
+    assert (counts.citations_results, counts.other_sought_reports) == (1, 0)
+    assert counts.inconsistencies() == []
