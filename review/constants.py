@@ -69,3 +69,9 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+class RemovalKind(models.TextChoices):
+    # PRISMA 2020's two boxes for records removed before screening, besides duplicates.
+    AUTOMATION = "automation", "Marked ineligible by automation tools"
+    OTHER = "other", "Removed for other reasons"

@@ -5,9 +5,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from review import services
-from review.constants import ImportFormat, Role, SourceKind
+from review.constants import ImportFormat, RemovalKind, Role, SourceKind
 from review.importers import delimited
-from review.models import Review
+from review.managers import RecordQuerySet
+from review.models import Label, Record, Review, Search
+from review.records import SORTS, RecordFilter, search_records
 
 User = get_user_model()
 
@@ -146,3 +148,175 @@ class ColumnMappingForm(forms.Form):
 
     def mapping(self) -> dict[str, str]:
         return {field: column for field, column in self.cleaned_data.items() if column}
+
+
+# The record list: filters, bulk actions, labels -------------------------------------------------------
+
+DUPLICATE_FILTERS = [
+    ("all", "All records"),
+    ("unique", "Unique records"),
+    ("duplicates", "Duplicates"),
+    ("waiting", "Possible duplicates waiting for a person"),
+]
+REMOVAL_FILTERS = [
+    ("", "Removed or not"),
+    ("kept", "Not removed"),
+    ("removed", "Removed before screening"),
+    *RemovalKind.choices,
+]
+
+
+class _ProblemsMixin:
+    def problems(self) -> list[str]:
+        """Every error as one sentence naming its field, for a message above the list."""
+        return [
+            error if name == "__all__" else f"{self.fields[name].label or name.title()}: {error}"
+            for name, errors in self.errors.items()
+            for error in errors
+        ]
+
+
+class _SearchChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, search: Search) -> str:
+        when = f", {search.date_searched:%d %b %Y}" if search.date_searched else ""
+        return f"{search.source_name} ({search.get_kind_display().lower()}{when})"
+
+
+class RecordListForm(_ProblemsMixin, forms.Form):
+    """The record list's search, filters and sort, read from the query string. Other apps' filters (the
+    screening status at each stage) come as review.records.RecordFilter objects."""
+
+    q = forms.CharField(label="Search", required=False, max_length=500, widget=forms.SearchInput)
+    source = _SearchChoiceField(queryset=Search.objects.none(), required=False, empty_label="All sources")
+    show = forms.ChoiceField(label="Duplicates", choices=DUPLICATE_FILTERS, required=False)
+    removal = forms.ChoiceField(label="Removal", choices=REMOVAL_FILTERS, required=False)
+    label = forms.ModelChoiceField(queryset=Label.objects.none(), required=False, empty_label="Any label")
+    sort = forms.ChoiceField(label="Sort", choices=[(k, s.label) for k, s in SORTS.items()], required=False)
+
+    def __init__(self, data, *, review: Review, app_filters: list[RecordFilter]):
+        # Its own ids: the record list also holds the action form, which has a "label" field too.
+        super().__init__(data, auto_id="filter-%s")
+        self.fields["source"].queryset = Search.objects.for_review(review)
+        self.fields["label"].queryset = Label.objects.for_review(review)
+        self.app_filters = {f.name: f for f in app_filters}
+        for app_filter in app_filters:
+            self.fields[app_filter.name] = forms.ChoiceField(
+                label=app_filter.label, choices=[("", "Any"), *app_filter.choices], required=False
+            )
+
+    def value(self, name: str):
+        """The cleaned value, or nothing when that field was invalid (the others still apply)."""
+        return self.cleaned_data.get(name) if name not in self.errors else None
+
+    def apply(self, records: RecordQuerySet) -> RecordQuerySet:
+        self.is_valid()
+        records = search_records(records, self.value("q") or "")
+        if source := self.value("source"):
+            records = records.filter(search=source)
+        show = self.value("show")
+        if show == "unique":
+            records = records.unique()
+        elif show == "duplicates":
+            records = records.duplicates()
+        elif show == "waiting":
+            records = records.awaiting_duplicate_decision()
+        removal = self.value("removal")
+        if removal == "kept":
+            records = records.not_removed()
+        elif removal == "removed":
+            records = records.removed()
+        elif removal in RemovalKind.values:
+            records = records.removed(kind=removal)
+        if label := self.value("label"):
+            records = records.labelled(label)
+        for name, app_filter in self.app_filters.items():
+            if choice := self.value(name):
+                records = app_filter.apply(records, choice)
+        return records
+
+    @property
+    def sort_name(self) -> str:
+        return self.value("sort") or "id"
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.value(name) not in (None, "", "all") for name in self.fields if name != "sort")
+
+
+class RecordActionForm(_ProblemsMixin, forms.Form):
+    """One action on chosen records, from the record list's check boxes or a record's page."""
+
+    ACTIONS = [
+        ("remove", "Remove before screening"),
+        ("restore", "Restore to screening"),
+        ("label", "Add label"),
+        ("unlabel", "Take label off"),
+        ("export", "Export as RIS"),
+    ]
+    PERMISSIONS = {
+        "remove": "review.remove_records",
+        "restore": "review.remove_records",
+        "label": "review.label_records",
+        "unlabel": "review.label_records",
+        "export": "review.view_review",
+    }
+    MAX_RECORDS = 500
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    records = forms.ModelMultipleChoiceField(
+        queryset=Record.objects.none(),
+        error_messages={"required": "Tick at least one record first."},
+    )
+    removal_kind = forms.ChoiceField(label="Removed as", choices=RemovalKind.choices, required=False)
+    reason = forms.CharField(
+        max_length=500, required=False, help_text="For a removal: retracted, outside the date range…"
+    )
+    label = forms.ModelChoiceField(
+        queryset=Label.objects.none(), required=False, empty_label="Choose a label"
+    )
+
+    def __init__(self, data, *, review: Review):
+        super().__init__(data)
+        self.fields["records"].queryset = Record.objects.for_review(review).only("id")
+        self.fields["label"].queryset = Label.objects.for_review(review)
+
+    def clean_records(self):
+        records = self.cleaned_data["records"]
+        if len(records) > self.MAX_RECORDS:
+            raise forms.ValidationError(f"At most {self.MAX_RECORDS} records at a time.")
+        return records
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == "remove":
+            if not cleaned.get("removal_kind"):
+                self.add_error("removal_kind", "Choose how the records are removed.")
+            if not " ".join((cleaned.get("reason") or "").split()):
+                self.add_error("reason", "Say why the records are removed (for example “retracted”).")
+        if action in ("label", "unlabel") and not cleaned.get("label"):
+            self.add_error("label", "Choose a label.")
+        return cleaned
+
+    def record_ids(self) -> list[int]:
+        return sorted(r.pk for r in self.cleaned_data["records"])
+
+
+class LabelForm(forms.ModelForm):
+    class Meta:
+        model = Label
+        fields = ["name"]
+        help_texts = {"name": "For example “background” or “check PDF”."}
+
+    def __init__(self, *args, review: Review, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.review = review
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        others = Label.objects.for_review(self.review).filter(name__iexact=name)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(f"This review already has a label called “{name}”.")
+        return name

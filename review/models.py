@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from review.constants import (
@@ -12,6 +14,7 @@ from review.constants import (
     ImportFormat,
     JobStatus,
     OtherMethod,
+    RemovalKind,
     Role,
     SourceKind,
     Stage,
@@ -20,11 +23,16 @@ from review.exports import exporters
 from review.jobs import BackgroundJob, job_status_field
 from review.managers import (
     ExportJobQuerySet,
+    LabelQuerySet,
     MembershipQuerySet,
+    RecordLabelQuerySet,
     RecordQuerySet,
+    RecordRemovalQuerySet,
     ReviewQuerySet,
     SearchQuerySet,
     StudyQuerySet,
+    TitleSortKey,
+    YearOrZero,
 )
 from review.normalise import match_keys
 
@@ -275,6 +283,17 @@ class Record(models.Model):
             models.Index(fields=["review", "doi_key"], name="record_review_doi_idx"),
             # The same for PubMed identifiers: "this review's records with this PMID".
             models.Index(fields=["review", "pmid_key"], name="record_review_pmid_idx"),
+            # The record list's keyset pages, one index per sort, each read forwards or backwards: "this
+            # review's records after (key, id), by key then id". Import order:
+            models.Index(fields=["review", "id"], name="record_list_by_id_idx"),
+            # ... by year (unknown years as 0),
+            models.Index(F("review"), YearOrZero("year"), F("id"), name="record_list_by_year_idx"),
+            # ... by title (case ignored),
+            models.Index(F("review"), TitleSortKey("title"), F("id"), name="record_list_by_title_idx"),
+            # ... by first author (the normalised family name the de-duplication keeps).
+            models.Index(fields=["review", "author_key", "id"], name="record_list_by_author_idx"),
+            # The full-text search's index is not here: it differs per database (a GIN index on PostgreSQL,
+            # an FTS5 table on SQLite): review/records.py and migration 0007_record_full_text_search.
         ]
 
     def __str__(self) -> str:
@@ -442,3 +461,111 @@ class ExportJob(BackgroundJob):
 
     def summary(self) -> dict:
         return {"rows": self.row_count}
+
+
+# Curating the record set before screening: removal with a reason, and labels -----------------------
+
+
+def _person() -> models.ForeignKey:
+    """Who did something: kept when their account goes (the row says "someone who left")."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class RecordRemoval(models.Model):
+    """A record an owner took out before screening, and why: PRISMA 2020's "records marked as ineligible
+    by automation tools" and "records removed for other reasons" (retracted, outside the date range…).
+    Restoring fills `restored_at` and keeps the row, so the record's page tells the whole story; a
+    record is removed while it has a row not yet restored."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="record_removals")
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="removals")
+    kind = models.CharField(max_length=20, choices=RemovalKind.choices)
+    reason = models.CharField(
+        max_length=500, help_text="Why, in words: “retracted”, “published before 1990”…"
+    )
+    removed_by = _person()
+    removed_at = models.DateTimeField(default=timezone.now)
+    restored_by = _person()
+    restored_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = RecordRemovalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-removed_at", "-id"]
+        constraints = [
+            # Its index also answers "is this record removed now?" (the screening queue's anti-join).
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(restored_at__isnull=True), name="one_removal_per_record"
+            )
+        ]
+        indexes = [
+            # PRISMA's two boxes: "this review's records removed now, counted by kind".
+            models.Index(
+                fields=["review", "kind"], condition=Q(restored_at__isnull=True), name="removal_prisma_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.record_id} {self.get_kind_display().lower()}: {self.reason}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.restored_at is None
+
+
+class Label(models.Model):
+    """A review's own tag for records, such as “background” or “check PDF”."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=60)
+    created_by = _person()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = LabelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(models.functions.Lower("name"), F("review"), name="unique_label_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecordLabel(models.Model):
+    """A label on a record. Taking it off fills `removed_at` and keeps the row, so the record's page can
+    say who labelled it, when, and who took the label off."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="record_labels")
+    label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="record_labels")
+    added_by = _person()
+    added_at = models.DateTimeField(default=timezone.now)
+    removed_by = _person()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = RecordLabelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "label"], condition=Q(removed_at__isnull=True), name="one_label_per_record"
+            )
+        ]
+        indexes = [
+            # The record list filtered by a label: "the records that carry this label now".
+            models.Index(
+                fields=["label", "record"],
+                condition=Q(removed_at__isnull=True),
+                name="record_label_filter_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} on #{self.record_id}"

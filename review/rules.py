@@ -69,3 +69,8 @@ rules.add_perm(
     "review.settle_conflicts", is_adjudicator | is_owner | (is_reviewer & reviewers_resolve_conflicts)
 )
 rules.add_perm("review.write", can_write)
+
+
+# Record curation: owners remove records before screening (PRISMA counts them); reviewers and owners label.
+rules.add_perm("review.remove_records", is_owner)
+rules.add_perm("review.label_records", is_owner | is_reviewer)

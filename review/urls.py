@@ -46,4 +46,10 @@ urlpatterns = [
         views.record_unmerge,
         name="record_unmerge",
     ),
+    # The record list's actions, its RIS export and the review's labels.
+    path("reviews/<slug:review_slug>/records/action/", views.record_action, name="record_action"),
+    path("reviews/<slug:review_slug>/records/ris/", views.record_list_ris, name="records_ris"),
+    path("reviews/<slug:review_slug>/labels/", views.labels, name="labels"),
+    path("reviews/<slug:review_slug>/labels/<int:label_id>/", views.label_rename, name="label_rename"),
+    path("reviews/<slug:review_slug>/labels/<int:label_id>/delete/", views.label_delete, name="label_delete"),
 ]

@@ -5,17 +5,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.csp import CSP
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods
 
-from review import duplicates, services
+from review import curation, duplicates, ris_export, services
 from review.access import get_export_job, get_record, review_view
-from review.constants import DuplicateStatus, ImportFormat, JobStatus
+from review.audit import record_history
+from review.constants import DuplicateStatus, ImportFormat, JobStatus, RemovalKind
 from review.exports import ExportError
 from review.exports.jobs import download_refusal, export_panel, start_export
 from review.exports.tables import CONTENT_TYPES
@@ -23,6 +26,9 @@ from review.forms import (
     AddMemberForm,
     ColumnMappingForm,
     ImportUploadForm,
+    LabelForm,
+    RecordActionForm,
+    RecordListForm,
     ReviewCreateForm,
     ReviewForm,
     RolesForm,
@@ -30,12 +36,20 @@ from review.forms import (
 from review.importers import ImportFormatError, delimited, jobs
 from review.importers.common import decode_text
 from review.importers.detect import detect_format
-from review.models import DuplicatePair, ImportJob, Membership, Record, Review, Search
-from review.normalise import doi_key, pmid_key
+from review.models import DuplicatePair, ImportJob, Label, Membership, Record, Review, Search
 from review.prisma.diagram import flow_diagram
 from review.prisma.flow import prisma_counts
 from review.prisma.page import diagram_for_page, diagram_size
 from review.prisma.prisma_csv import to_prisma2020_csv
+from review.records import (
+    LIST_FIELDS,
+    BadCursor,
+    app_record_filters,
+    attach_curation,
+    capped_count,
+    in_order,
+    keyset_page,
+)
 from review.reporting import dashboard_summary
 from review.signals import settings_changed
 
@@ -165,60 +179,6 @@ def team_remove(request: HttpRequest, review: Review, membership_id: int) -> Htt
         return redirect("review:home")
     messages.success(request, f"{membership.user.username} was removed from the team.")
     return redirect("review:team", review_slug=review.slug)
-
-
-@review_view()
-def record_list(request: HttpRequest, review: Review) -> HttpResponse:
-    records = (
-        Record.objects.for_review(review)
-        .select_related("search")
-        .only(
-            "id",
-            "title",
-            "authors",
-            "year",
-            "journal",
-            "doi",
-            "pmid",
-            "duplicate_of_id",
-            "search__source_name",
-        )
-    )
-    query = request.GET.get("q", "").strip()
-    if query:
-        # A DOI or PMID is looked up by its normalised key (indexed); anything else searches titles.
-        if key := doi_key(query):
-            records = records.filter(doi_key=key)
-        elif key := pmid_key(query):
-            records = records.filter(pmid_key=key)
-        else:
-            records = records.filter(title__icontains=query)
-    show = request.GET.get("show", "all")
-    if show == "unique":
-        records = records.unique()
-    elif show == "duplicates":
-        records = records.duplicates()
-    page = Paginator(records, 50).get_page(request.GET.get("page"))
-    return render(
-        request, "review/record_list.html", {"review": review, "page": page, "query": query, "show": show}
-    )
-
-
-@review_view()
-def record_detail(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
-    record = get_record(review, record_id)
-    history = record.history.select_related("history_user").order_by("-history_date")[:50]
-    return render(
-        request,
-        "review/record_detail.html",
-        {
-            "review": review,
-            "record": record,
-            "history": history,
-            "duplicates": record.duplicates.all(),
-            "can_resolve": request.user.has_perm("review.resolve_duplicates", review),
-        },
-    )
 
 
 # Importing search results ------------------------------------------------------------------------
@@ -459,6 +419,229 @@ def record_unmerge(request: HttpRequest, review: Review, record_id: int) -> Http
     else:
         messages.success(request, f"Merge undone: #{record.pk} goes to screening again.")
     return redirect("review:record", review_slug=review.slug, record_id=record.pk)
+
+
+# The record list and the record page: search, filters, keyset pages, curation, RIS ---------------------
+
+
+def _list_query(request: HttpRequest) -> str:
+    """The list's search, filters and sort as a query string, without the page position."""
+    query = request.GET.copy()
+    for key in ("after", "before", "last"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def _filtered_records(request: HttpRequest, review: Review) -> tuple[RecordListForm, QuerySet]:
+    """The list's form read from the query string, and the review's records it lets through."""
+    form = RecordListForm(
+        request.GET, review=review, app_filters=app_record_filters(review=review, user=request.user)
+    )
+    return form, form.apply(Record.objects.for_review(review))
+
+
+@review_view()
+def record_list(request: HttpRequest, review: Review) -> HttpResponse:
+    form, records = _filtered_records(request, review)
+    problems = form.problems()
+    shown = records.select_related("search").only(*LIST_FIELDS)
+    try:
+        page = keyset_page(
+            shown,
+            sort_name=form.sort_name,
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+            last="last" in request.GET,
+        )
+    except BadCursor as error:
+        problems.append(f"{error} Here is the first page.")
+        page = keyset_page(shown, sort_name=form.sort_name)
+    attach_curation(page.records)
+    count, more = capped_count(records)
+    return render(
+        request,
+        "review/record_list.html",
+        {
+            "review": review,
+            "form": form,
+            "page": page,
+            "count": count,
+            "count_capped": more,
+            "problems": problems,
+            "list_query": _list_query(request),
+            "here": request.get_full_path(),
+            "action_form": RecordActionForm(None, review=review),
+            "can_remove": request.user.has_perm("review.remove_records", review),
+            "can_label": request.user.has_perm("review.label_records", review),
+        },
+        status=400 if problems else 200,
+    )
+
+
+@review_view()
+def record_detail(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
+    record = get_record(review, record_id)
+    attach_curation([record])
+    return render(
+        request,
+        "review/record_detail.html",
+        {
+            "review": review,
+            "record": record,
+            "history": record_history(record),
+            "duplicates": record.duplicates.all(),
+            "can_resolve": request.user.has_perm("review.resolve_duplicates", review),
+            "can_remove": request.user.has_perm("review.remove_records", review),
+            "can_label": request.user.has_perm("review.label_records", review),
+            "action_form": RecordActionForm(None, review=review),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+def _back(request: HttpRequest, review: Review) -> str:
+    """Where an action returns: the list page or record page it came from (never another site or review)."""
+    target = request.POST.get("next", "")
+    if target.startswith(reverse("review:records", args=[review.slug])) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}
+    ):
+        return target
+    return reverse("review:records", args=[review.slug])
+
+
+def _ris_download(review: Review, records, name: str) -> StreamingHttpResponse:
+    chunks = ris_export.ris_chunks(ris_export.ris_records(records).iterator(chunk_size=2000))
+    response = StreamingHttpResponse(chunks, content_type=ris_export.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{review.slug}-{name}.ris"'
+    return response
+
+
+@review_view(methods=["POST"])
+def record_action(request: HttpRequest, review: Review) -> HttpResponse:
+    """One action on the ticked records (or one record, from its page): remove, restore, label, take a
+    label off, export as RIS."""
+    # Exporting only reads; anything else, even an action not understood, is for members who may write.
+    permission = RecordActionForm.PERMISSIONS.get(request.POST.get("action", ""), "review.write")
+    if not request.user.has_perm(permission, review):
+        raise PermissionDenied("Your role in this review does not allow this.")
+    form = RecordActionForm(request.POST, review=review)
+    back = _back(request, review)
+    if not form.is_valid():
+        for problem in form.problems():
+            messages.error(request, problem)
+        return redirect(back)
+    action, ids, data = form.cleaned_data["action"], form.record_ids(), form.cleaned_data
+    if action == "export":
+        return _ris_download(
+            review, Record.objects.for_review(review).filter(pk__in=ids).order_by("id"), "selected"
+        )
+    try:
+        if action == "remove":
+            result = curation.remove_records(
+                review=review,
+                record_ids=ids,
+                user=request.user,
+                kind=data["removal_kind"],
+                reason=data["reason"],
+            )
+            kind = RemovalKind(data["removal_kind"]).label.lower()
+            if result.removed:
+                messages.success(
+                    request, f"{_records(len(result.removed))} removed before screening ({kind})."
+                )
+            for why in result.left_alone():
+                messages.warning(request, f"Left as they were: {why}.")
+        elif action == "restore":
+            restored = curation.restore_records(review=review, record_ids=ids, user=request.user)
+            messages.success(
+                request, f"{_records(len(restored))} restored: back among the records to screen."
+            )
+        elif action == "label":
+            done = curation.label_records(
+                review=review, record_ids=ids, label=data["label"], user=request.user
+            )
+            messages.success(request, f"“{data['label']}” added to {_records(len(done)).lower()}.")
+        else:
+            done = curation.unlabel_records(
+                review=review, record_ids=ids, label=data["label"], user=request.user
+            )
+            messages.success(request, f"“{data['label']}” taken off {_records(len(done)).lower()}.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(back)
+
+
+def _records(n: int) -> str:
+    return f"{n:,} record" if n == 1 else f"{n:,} records"
+
+
+@review_view()
+def record_list_ris(request: HttpRequest, review: Review) -> HttpResponse:
+    """Every record the list's search and filters find, in the list's order, as RIS."""
+    form, records = _filtered_records(request, review)
+    if form.errors:
+        return redirect(f"{reverse('review:records', args=[review.slug])}?{_list_query(request)}")
+    return _ris_download(review, in_order(records, form.sort_name), "records")
+
+
+@review_view(methods=["GET", "POST"], write_perm="review.label_records")
+def labels(request: HttpRequest, review: Review) -> HttpResponse:
+    form = LabelForm(request.POST or None, review=review)
+    if request.method == "POST" and form.is_valid():
+        label = form.save(commit=False)
+        label.review, label.created_by = review, request.user
+        label._history_user = request.user
+        label.save()
+        messages.success(request, f"Label “{label.name}” created.")
+        return redirect("review:labels", review_slug=review.slug)
+    found = Label.objects.for_review(review).annotate(
+        records=Count("record_labels", filter=Q(record_labels__removed_at__isnull=True))
+    )
+    return render(
+        request,
+        "review/labels.html",
+        {
+            "review": review,
+            "form": form,
+            "labels": found,
+            "can_label": request.user.has_perm("review.label_records", review),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _label(review: Review, label_id: int) -> Label:
+    label = Label.objects.for_review(review).filter(pk=label_id).first()
+    if label is None:
+        raise Http404("No such label in this review.")
+    return label
+
+
+@review_view(methods=["POST"], perm="review.label_records")
+def label_rename(request: HttpRequest, review: Review, label_id: int) -> HttpResponse:
+    label = _label(review, label_id)
+    old_name = label.name
+    form = LabelForm(request.POST, instance=label, review=review)
+    if form.is_valid():
+        label = form.save(commit=False)
+        label._history_user = request.user
+        label.save()
+        messages.success(request, f"“{old_name}” is now called “{label.name}”.")
+    else:
+        messages.error(request, " ".join(form.errors["name"]))
+    return redirect("review:labels", review_slug=review.slug)
+
+
+@review_view(methods=["POST"], perm="review.label_records")
+def label_delete(request: HttpRequest, review: Review, label_id: int) -> HttpResponse:
+    label = _label(review, label_id)
+    try:
+        curation.delete_label(label=label, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Label “{label.name}” deleted.")
+    return redirect("review:labels", review_slug=review.slug)
 
 
 # PRISMA 2020 ---------------------------------------------------------------------------------------

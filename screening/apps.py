@@ -74,3 +74,15 @@ class ScreeningConfig(AppConfig):
                 personal=True,
             )
         ]
+
+    def record_filters(self, *, review, user) -> list:
+        """The review's record list filters by screening status at each stage (review.records)."""
+        from screening import record_list
+
+        return record_list.record_filters(review=review, user=user)
+
+    def records_in_screening(self, records):
+        """Of these records, those screening has started on; review.curation leaves them in place."""
+        from screening import record_list
+
+        return record_list.records_in_screening(records)

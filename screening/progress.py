@@ -78,7 +78,7 @@ def stage_progress(*, sight: Sight) -> list[StageProgress]:
             open_seen=Count("id", filter=unseen & ~Q(_not_retrieved())),
         )
     }
-    unique = Record.objects.for_review(review).unique().count()
+    unique = Record.objects.for_review(review).screenable().count()
     members = list(review.memberships.reviewers().select_related("user"))
     votes = {
         (row["stage"], row["reviewer_id"]): row

@@ -47,7 +47,9 @@ def queue(*, review: Review, stage: str, user, above: int | None = None, below: 
     answers "the next two records" with merge anti-joins, and without it those read every vote and decision
     below the bound first, a cost that grows as the review progresses."""
     bounds = _id_range("record_id", above, below)
-    records = Record.objects.for_review(review).unique().filter(_id_range("pk", above, below))
+    records = (
+        Record.objects.for_review(review).screenable(within=bounds).filter(_id_range("pk", above, below))
+    )
     open_here = ScreeningDecision.objects.filter(bounds, record=OuterRef("pk"), stage=stage)
     if stage == Stage.TITLE_ABSTRACT:
         records = records.exclude(Exists(open_here.exclude(status=DecisionStatus.PENDING)))

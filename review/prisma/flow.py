@@ -37,9 +37,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from review import models as review_models
-from review.constants import OtherMethod, SourceKind, Stage
-from review.models import Record, Search
+from review.constants import OtherMethod, RemovalKind, SourceKind, Stage
+from review.models import Record, RecordRemoval, Search
 from review.prisma import BREAKDOWNS, IDENTIFIERS, PrismaCounts
 
 if TYPE_CHECKING:
@@ -56,10 +55,7 @@ OTHER_METHOD_RESULTS = {
 
 def _removal_kind():
     """The kind of the record's active removal before screening, "" when it is not removed."""
-    removal_model = getattr(review_models, "RecordRemoval", None)
-    if removal_model is None:  # removals not in this code base yet: nothing is removed
-        return Value("")
-    active = removal_model.objects.filter(record=OuterRef("pk"), restored_at__isnull=True)
+    active = RecordRemoval.objects.filter(record=OuterRef("pk"), restored_at__isnull=True)
     return Coalesce(Subquery(active.values("kind")[:1]), Value(""), output_field=CharField())
 
 
@@ -159,8 +155,8 @@ def _urls(review: Review) -> dict[str, str]:
     unique = {"show": "unique", "removal": "kept"}
     links = {
         "duplicates": {"show": "duplicates"},
-        "excluded_automatic": {"removal": "automation"},
-        "excluded_other": {"removal": "other"},
+        "excluded_automatic": {"removal": RemovalKind.AUTOMATION},
+        "excluded_other": {"removal": RemovalKind.OTHER},
         "records_screened": unique,
         "records_excluded": {**unique, Stage.TITLE_ABSTRACT: "excluded"},
         "records_awaiting_screening": {**unique, Stage.TITLE_ABSTRACT: "pending"},
@@ -190,7 +186,9 @@ def _count(values: Counter[str], excluded: dict[str, Counter[str]], row: dict) -
         return
     if row["removal"]:
         if column == "dbr":
-            values["excluded_automatic" if row["removal"] == "automation" else "excluded_other"] += n
+            values[
+                "excluded_automatic" if row["removal"] == RemovalKind.AUTOMATION else "excluded_other"
+            ] += n
         return
     if column == "dbr":
         values["records_screened"] += n

@@ -12,9 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils.timezone import now
 
-from review import models as review_models
 from review.constants import OtherMethod, SourceKind, Stage
-from review.models import ExclusionReason, Record, Search, Study
+from review.models import ExclusionReason, Record, RecordRemoval, Search, Study
 from review.prisma import IDENTIFIERS
 from review.prisma.flow import prisma_counts
 from review.prisma.prisma_csv import read_prisma2020_csv
@@ -197,10 +196,6 @@ def test_the_command_names_an_unknown_review():
         _run_prisma("nope", "--json")
 
 
-RecordRemoval = getattr(review_models, "RecordRemoval", None)
-
-
-@pytest.mark.skipif(RecordRemoval is None, reason="removal before screening is not in this code base yet")
 def test_records_removed_before_screening_counted_by_hand(review, owner):
     a1, a2, a3, a4, a5 = _records(review, _search(review, "PubMed", SourceKind.DATABASE), 5, "a")
     (c1,) = _records(review, _search(review, "Citation searching", SourceKind.OTHER), 1, "c")
