@@ -10,52 +10,34 @@ job runs it (the job's run function, end to end: reading, writing the file, stor
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="concord-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)  # a throw-away database
-os.environ["ALLOWED_HOSTS"] = "testserver"
-os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-
-import django  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.calibrate import python_speed  # noqa: E402
+from bench.common import setup_django, studies_with_reports, team, timed  # noqa: E402
 
-django.setup()
+setup_django()
 
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from extraction import reconciliation, versions  # noqa: E402
 from extraction.constants import CopyStatus  # noqa: E402
 from extraction.kinds import EXTRACTION  # noqa: E402
 from extraction.models import Arm, ExtractionCopy, Outcome, Value  # noqa: E402
-from review import services as review_services  # noqa: E402
 from review.exports.jobs import start_export  # noqa: E402
-from review.models import ExportJob, Record, Study  # noqa: E402
+from review.models import ExportJob  # noqa: E402
 
 
 def measure(label: str, func, repeat: int = 1):
-    best = None
-    for _ in range(repeat):
-        with CaptureQueriesContext(connection) as queries:
-            start = time.perf_counter()
-            result = func()
-            elapsed = time.perf_counter() - start
-        best = elapsed if best is None else min(best, elapsed)
-    print(f"{label:<52} {best * 1000:9.1f} ms  {len(queries.captured_queries):4d} queries")
+    result, wall, _cpu, queries = timed(func, repeat)
+    print(f"{label:<52} {wall * 1000:9.1f} ms  {queries:4d} queries")
     return result
 
 
@@ -99,34 +81,12 @@ def raw_value(kind: str, rng: random.Random, agree_with=None):
 
 
 def build(n_studies: int):
-    User = get_user_model()
-    users = {}
-    for name in ("owner", "rita", "raj", "ada"):
-        user = User(username=name)
-        user.set_unusable_password()
-        user.save()
-        users[name] = user
-    review = review_services.create_review(slug="bench", title="Benchmark", owner=users["owner"])
-    review_services.add_member(review=review, user=users["rita"], role="reviewer")
-    review_services.add_member(review=review, user=users["raj"], role="reviewer")
-    review_services.add_member(review=review, user=users["ada"], role="adjudicator")
+    review, users = team()
     version = versions.import_definition(
         kind=EXTRACTION, review=review, data=form_definition(), user=users["owner"], publish=True
     )
     fields = list(version.fields.in_order())
-    studies = Study.objects.bulk_create(
-        Study(review=review, label=f"Trial {i:04d}") for i in range(n_studies)
-    )
-    Record.objects.bulk_create(
-        Record(
-            review=review,
-            title=f"Report of trial {i}",
-            authors=[f"Author{i}, A"],
-            year=2000 + i % 25,
-            study=s,
-        )
-        for i, s in enumerate(studies)
-    )
+    studies = studies_with_reports(review, n_studies)
     copies = ExtractionCopy.objects.bulk_create(
         ExtractionCopy(
             study=s, form=version.form, version=version, reviewer=users[r], status=CopyStatus.SUBMITTED

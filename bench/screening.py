@@ -100,6 +100,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_server(env: dict, port: int, *, workers: int, threads: int) -> subprocess.Popen:
+    """gunicorn serving the project on `port`, returned once it accepts connections."""
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
 def prepare_database(args) -> tuple[dict, callable]:
     """A fresh database of our own: a temporary SQLite file, or a new PostgreSQL database."""
     env = {
@@ -141,6 +172,7 @@ def settle_records(share: float) -> int:
     from django.utils import timezone
 
     from review.models import Record, Review
+    from screening import tallies
     from screening.models import ScreeningDecision, Vote
 
     review = Review.objects.get(slug="bench")
@@ -182,6 +214,8 @@ def settle_records(share: float) -> int:
             for u, v in zip(pair, vs, strict=True)
         )
         settled += len(chunk)
+    # The votes went in bulk, around screening.services: count them as the services would have.
+    tallies.recount(review)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # what autovacuum does after a change this size
@@ -409,32 +443,7 @@ def main() -> None:
     try:
         slug, sessions, first_id = build_review(env, args.records, reviewers=11)
         port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--worker-class",
-                "gthread",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        server = start_server(env, port, workers=args.workers, threads=args.threads)
         vendor = "PostgreSQL" if env.get("DATABASE_URL") else "SQLite"
         print(python_speed())
         print(

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "review",
     "screening",
     "extraction",
+    "extraction.risk_of_bias",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("review.urls")),
     path("", include("screening.urls")),
     path("", include("extraction.urls")),
+    path("", include("extraction.risk_of_bias.urls")),
 ]
 
 # Errors inside the site's frame, with the sentence the view gave (400 and 500 use Django's own views with

@@ -30,6 +30,8 @@ class ExtractionConfig(AppConfig):
 
         found = []
         for kind in kinds.all_kinds():
+            if not kind.generic_exports:
+                continue
             found += [
                 Exporter(
                     kind=f"{kind.slug}.consensus-wide",
@@ -52,3 +54,11 @@ class ExtractionConfig(AppConfig):
                 ),
             ]
         return found
+
+    def dataset_tables(self, *, review, user, progress) -> list:
+        """Each form kind's consensus, wide and long (risk of bias included: it is a form kind)."""
+        from extraction import exports, kinds
+
+        return [
+            table for kind in kinds.all_kinds() for table in exports.dataset_tables(review=review, kind=kind)
+        ]

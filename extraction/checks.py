@@ -17,7 +17,7 @@ def kind_addresses_are_free(app_configs=None, **kwargs) -> list[Error]:
             view_name = resolve(f"/reviews/any/{kind.slug}/").view_name
         except Resolver404:
             view_name = ""
-        if view_name != "extraction:studies":
+        if view_name != kind.home_view:
             errors.append(
                 Error(
                     f"The form kind “{kind.slug}” cannot be reached: /reviews/<review>/{kind.slug}/ is "

@@ -6,6 +6,7 @@ exported for its own reviewer until every copy of its study is submitted, and ne
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import groupby
 
 from extraction import versions, visibility
@@ -262,3 +263,47 @@ def consensus_long_tables(*, review: Review, user, kind: FormKind, progress: Pro
 def raw_copies_tables(*, review: Review, user, kind: FormKind, progress: Progress) -> list[Table]:
     """Computed for `user`: their own copies, and the others' only where blinding allows it for them."""
     return [raw_copies_table(review=review, user=user, kind=kind)]
+
+
+LONG_MEANINGS = {
+    "study": ("text", "The study's label."),
+    "section": ("text", "The form's section holding the question."),
+    "field": ("text", "The question's key in the form."),
+    "label": ("text", "The question as the form asks it."),
+    "level": ("text", "study, arm, outcome or arm-and-outcome: what one answer is about."),
+    "arm": ("text", "The arm the answer is about, if any."),
+    "outcome": ("text", "The outcome the answer is about, if any."),
+    "time point": ("text", "The outcome's time point, if any."),
+    "measure": ("text", "The outcome's measure, if any."),
+    "value": ("text or number", "The agreed answer."),
+    "unit": ("text", "The question's unit, if any."),
+    "provenance": ("text", "Where the answer came from: agreed, one reviewer's, or entered at consensus."),
+    "source": ("text", "The provenance in words, with the reviewer or person who chose it."),
+    "decided by": ("text", "Who chose the answer at consensus, if anyone."),
+    "note": ("text", "Why it was chosen."),
+    "form version": ("integer", "The version of the form the consensus answers."),
+}
+
+
+def dataset_tables(*, review: Review, kind: FormKind) -> list[Table]:
+    """The kind's consensus, wide and long, for the review's dataset (named after the kind, so every kind's
+    tables sit side by side); a review without this kind's form offers none."""
+    if versions.get_form(review=review, kind=kind) is None:
+        return []
+    long, wide = (
+        consensus_long_table(review=review, kind=kind),
+        consensus_wide_table(review=review, kind=kind),
+    )
+    wide_meanings = {"study": LONG_MEANINGS["study"], "form version": LONG_MEANINGS["form version"]}
+    for column in wide.columns[1:-1]:
+        if column.endswith(" (source)"):
+            wide_meanings[column] = ("text", f"Where the answer to “{column[:-9]}” came from.")
+        else:
+            wide_meanings[column] = (
+                "text or number",
+                f"The agreed answer to the form's question “{column}”.",
+            )
+    return [
+        replace(wide, name=f"{kind.slug}-consensus-wide", dictionary=wide_meanings),
+        replace(long, name=f"{kind.slug}-consensus-long", dictionary=LONG_MEANINGS),
+    ]

@@ -13,7 +13,9 @@ A kind is a subclass of `FormKind` registered once, usually from its app's `AppC
     kinds.register(RiskOfBias())
 
 Its pages are then at /reviews/<review>/<slug>/..., its counts on the dashboard and its tables among the
-exports; nothing in the workflow names a kind."""
+exports; nothing in the workflow names a kind. A kind whose pages differ too much from the generic ones
+(risk of bias: results, tools, domains) names its own home page in `home_view`, serves its own pages at the
+same address from its app, and calls the same services."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.urls import reverse
+
 from extraction.comparison import values_equal
 from extraction.definitions import LIBRARY_DIR
 
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from extraction.models import FormField
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9-]{1,19}")
+GENERIC_HOME = "extraction:studies"
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,11 @@ class FormKind:
     templates: tuple[FormTemplate, ...] = ()
     # What a question that does not apply (given the earlier answers) holds, in copies and comparisons.
     not_applicable: Any = None
+    # The page at /reviews/<review>/<slug>/. A kind with pages of its own names its home page's URL name
+    # (taking the review's slug); the generic pages then do not answer for it.
+    home_view: str = GENERIC_HOME
+    # Whether the generic tables (consensus wide and long, raw copies) are exported for this kind.
+    generic_exports: bool = True
 
     def applicable_fields(self, fields: Sequence[FormField], answers: Mapping[str, Any]) -> list[FormField]:
         """The questions among `fields` that are asked, given `answers` (field key to canonical value) at
@@ -91,6 +101,15 @@ class FormKind:
         """Do the copies' canonical values for one question agree?"""
         first, *others = values
         return Agreement(all(values_equal(field.field_type, first, other) for other in others))
+
+    @property
+    def own_pages(self) -> bool:
+        return self.home_view != GENERIC_HOME
+
+    def home_url(self, review_slug: str) -> str:
+        if self.own_pages:
+            return reverse(self.home_view, args=[review_slug])
+        return reverse(GENERIC_HOME, kwargs={"review_slug": review_slug, "kind": self})
 
     @property
     def to_code_label(self) -> str:

@@ -7,15 +7,23 @@ from extraction import kinds, views
 app_name = "extraction"
 
 
+def _generic_kind(slug: str) -> kinds.FormKind:
+    kind = kinds.get_kind(slug)
+    if kind.own_pages:
+        raise LookupError(f"The form kind “{slug}” has pages of its own.")
+    return kind
+
+
 class FormKindConverter:
     """A registered form kind's slug in the address; any other word does not match (the next pattern is
-    tried), so /reviews/<review>/screening/ and the like stay the other apps'."""
+    tried), so /reviews/<review>/screening/ and the like stay the other apps'. Neither does a kind with
+    pages of its own: its app serves that address."""
 
     regex = kinds.SLUG_RE.pattern
 
     def to_python(self, value: str) -> kinds.FormKind:
         try:
-            return kinds.get_kind(value)
+            return _generic_kind(value)
         except LookupError as error:
             raise ValueError(str(error)) from None
 
@@ -26,7 +34,7 @@ class FormKindConverter:
     def to_url(self, value: kinds.FormKind | str) -> str:
         slug = value.slug if isinstance(value, kinds.FormKind) else value
         try:
-            return kinds.get_kind(slug).slug
+            return _generic_kind(slug).slug
         except LookupError as error:
             raise ValueError(str(error)) from None
 

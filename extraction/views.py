@@ -268,9 +268,10 @@ def _copy_sections(data: coding.CopyData, errors: dict, posted=None) -> list[dic
     return sections
 
 
-def _copy_for(
+def visible_copy(
     request: HttpRequest, review: Review, kind: FormKind, copy_id: int
 ) -> tuple[ExtractionCopy, list]:
+    """The copy and its study's copies, if the user may see it (any kind's pages call this)."""
     copy = get_copy(review, kind, copy_id)
     copies = reconciliation.study_copies(study=copy.study, form=copy.form)
     if not visibility.can_see_copy(user=request.user, copy=copy, study_copies=copies):
@@ -279,7 +280,7 @@ def _copy_for(
     return copy, copies
 
 
-def _save_posted(request: HttpRequest, copy: ExtractionCopy) -> tuple[coding.CopyData, dict]:
+def save_posted(request: HttpRequest, copy: ExtractionCopy) -> tuple[coding.CopyData, dict]:
     """Read the posted answers with a CopyForm and save the valid ones: the data as it was, and the
     messages by cell."""
     if copy.reviewer_id != request.user.pk:
@@ -298,14 +299,14 @@ def _to_copy(review: Review, kind: FormKind, copy: ExtractionCopy) -> HttpRespon
 
 @review_view(methods=["GET", "POST"], write_perm="review.write")
 def copy_detail(request: HttpRequest, review: Review, kind: FormKind, copy_id: int) -> HttpResponse:
-    copy, copies = _copy_for(request, review, kind, copy_id)
+    copy, copies = visible_copy(request, review, kind, copy_id)
     errors: dict = {}
     posted = None
     if request.method == "POST":
         if copy.is_locked and copy.reviewer_id == request.user.pk:
             messages.error(request, "This copy is submitted and locked; it can no longer change.")
             return _to_copy(review, kind, copy)
-        _, errors = _save_posted(request, copy)
+        _, errors = save_posted(request, copy)
         posted = request.POST
         if errors:
             messages.error(
@@ -369,9 +370,9 @@ def _copy_status(copies: list[ExtractionCopy]) -> str:
 def copy_autosave(request: HttpRequest, review: Review, kind: FormKind, copy_id: int) -> HttpResponse:
     """Drafts save themselves: the page posts on every change; the answer updates the status line and, at
     each field, its message and note (out-of-band), never the inputs the coder may be typing in."""
-    copy, _ = _copy_for(request, review, kind, copy_id)
+    copy, _ = visible_copy(request, review, kind, copy_id)
     try:
-        data, errors = _save_posted(request, copy)
+        data, errors = save_posted(request, copy)
     except ValidationError as error:
         return render(
             request, "extraction/copy.html#autosave", {"message": " ".join(error.messages), "cells": []}
@@ -391,7 +392,7 @@ def copy_autosave(request: HttpRequest, review: Review, kind: FormKind, copy_id:
 
 @review_view(methods=["POST"], write_perm="review.write")
 def copy_arms(request: HttpRequest, review: Review, kind: FormKind, copy_id: int) -> HttpResponse:
-    copy, _ = _copy_for(request, review, kind, copy_id)
+    copy, _ = visible_copy(request, review, kind, copy_id)
     form = ArmsForm(request.POST)
     try:
         if not form.is_valid():
@@ -444,26 +445,31 @@ def consensus_start(request: HttpRequest, review: Review, kind: FormKind, study_
     return redirect("extraction:reconcile", review_slug=review.slug, kind=kind, study_id=study.pk)
 
 
+def resolve_posted(request: HttpRequest, cv: ConsensusValue) -> tuple[dict | None, str]:
+    """Settle a consensus value as the reconciler chose on the page (a ConsensusValueForm): what a stale
+    save found (the stored value and the one attempted), or why the choice was refused."""
+    study, form = cv.consensus.study, cv.consensus.form
+    choice = ConsensusValueForm(request.POST, copies=reconciliation.study_copies(study=study, form=form))
+    if not choice.is_valid():
+        return None, choice.message()
+    try:
+        reconciliation.resolve_value(consensus_value=cv, user=request.user, **choice.decision())
+    except reconciliation.StaleConsensus as conflict:
+        return {
+            "message": str(conflict),
+            "theirs": conflict.current,
+            "yours": display_value(conflict.attempted),
+        }, ""
+    except ValidationError as invalid:
+        return None, " ".join(invalid.messages)
+    return None, ""
+
+
 @review_view(methods=["POST"], perm="review.adjudicate")
 def consensus_value(request: HttpRequest, review: Review, kind: FormKind, value_id: int) -> HttpResponse:
     cv = get_consensus_value(review, kind, value_id)
     study, form = cv.consensus.study, cv.consensus.form
-    choice = ConsensusValueForm(request.POST, copies=reconciliation.study_copies(study=study, form=form))
-    stale = None
-    error = ""
-    if not choice.is_valid():
-        error = choice.message()
-    else:
-        try:
-            cv = reconciliation.resolve_value(consensus_value=cv, user=request.user, **choice.decision())
-        except reconciliation.StaleConsensus as conflict:
-            stale = {
-                "message": str(conflict),
-                "theirs": conflict.current,
-                "yours": display_value(conflict.attempted),
-            }
-        except ValidationError as invalid:
-            error = " ".join(invalid.messages)
+    stale, error = resolve_posted(request, cv)
     if not request.headers.get("HX-Request"):
         if stale or error:
             messages.error(request, stale["message"] if stale else error)

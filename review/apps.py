@@ -22,3 +22,16 @@ class ReviewConfig(AppConfig):
             sender=settings.AUTH_USER_MODEL,
             dispatch_uid="review.refuse_to_delete_users_who_acted",
         )
+
+    def exporters(self) -> list:
+        """The dataset (every app's dataset tables in one workbook or ZIP) and the owners' backup."""
+        from review.backup import BACKUP
+        from review.exports.dataset import DATASET
+
+        return [DATASET, BACKUP]
+
+    def dataset_tables(self, *, review, user, progress) -> list:
+        """The review's own part of the dataset: the PRISMA counts, the studies and their reports."""
+        from review.exports.dataset import review_tables
+
+        return review_tables(review=review, user=user, progress=progress)

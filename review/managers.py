@@ -43,10 +43,10 @@ class RecordQuerySet(models.QuerySet):
 
     def removed(self, kind: str = "") -> RecordQuerySet:
         """Records an owner removed before screening (and has not restored), of one kind if given."""
-        return self.filter(_removed_now(kind))
+        return self.filter(removed_now(kind))
 
     def not_removed(self, within: Q | None = None) -> RecordQuerySet:
-        return self.exclude(_removed_now(within=within))
+        return self.exclude(removed_now(within=within))
 
     def labelled(self, label) -> RecordQuerySet:
         """Records that carry the label now."""
@@ -71,7 +71,7 @@ class RecordQuerySet(models.QuerySet):
         return self.unique().not_removed(within=within)
 
 
-def _removed_now(kind: str = "", within: Q | None = None) -> Exists:
+def removed_now(kind: str = "", within: Q | None = None) -> Exists:
     from review.models import RecordRemoval
 
     removals = RecordRemoval.objects.filter(within or Q(), record=OuterRef("pk"), restored_at__isnull=True)

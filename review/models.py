@@ -279,6 +279,9 @@ class Record(models.Model):
         indexes = [
             # The screening queue and record list: a review's unique records in id order.
             models.Index(fields=["review", "duplicate_of", "id"], name="record_review_unique_idx"),
+            # The dashboard's counts of records, per search and of duplicates (review.reporting), read
+            # from the index alone.
+            models.Index(fields=["review", "search", "duplicate_of"], name="record_review_search_idx"),
             # Exact de-duplication and the record list's search: "this review's records with this DOI".
             models.Index(fields=["review", "doi_key"], name="record_review_doi_idx"),
             # The same for PubMed identifiers: "this review's records with this PMID".

@@ -12,9 +12,9 @@ from extraction import kinds, reconciliation, visibility
 from extraction.constants import CopyStatus
 from extraction.models import ExtractionForm
 from review.constants import DuplicateStatus
+from review.managers import removed_now
 from review.models import DuplicatePair, Membership, Record, Review, Search, Study
 from screening.progress import StageProgress, stage_progress
-from screening.services import conflicts_for
 from screening.visibility import Sight
 
 
@@ -51,22 +51,38 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
     # PRISMA "duplicate records removed": every record that points to another (duplicate_of set), whether
     # merged at import or by a person; undoing a merge puts it back among the records to screen. Probable
     # duplicates still waiting for a person count as records to screen until someone decides.
-    counts = Record.objects.for_review(review).aggregate(
-        total=Count("id"), duplicates=Count("id", filter=Q(duplicate_of__isnull=False))
-    )
+    # One pass over an index (record_review_search_idx) gives every count of records: per search, then summed.
+    per_search = {
+        row["search_id"]: row
+        for row in Record.objects.for_review(review)
+        .values("search_id")
+        .annotate(
+            total=Count("review_id"),
+            duplicates=Count("duplicate_of_id"),
+            # Removed before screening (and not a duplicate): they leave the records to screen.
+            removed=Count("pk", filter=Q(duplicate_of__isnull=True) & removed_now()),
+        )
+        .order_by()
+    }
+    total = sum(row["total"] for row in per_search.values())
+    duplicates = sum(row["duplicates"] for row in per_search.values())
+    to_screen = total - duplicates - sum(row["removed"] for row in per_search.values())
     sources = [
-        SourceCount(source_name=s["source_name"], kind=s["kind"], records=s["records"])
+        SourceCount(
+            source_name=s["source_name"],
+            kind=s["kind"],
+            records=per_search.get(s["pk"], {}).get("total", 0),
+        )
         for s in Search.objects.for_review(review)
-        .values("source_name", "kind")
-        .annotate(records=Count("records"))
+        .values("pk", "source_name", "kind")
         .order_by("kind", "source_name")
     ]
     sight = Sight.of(user, review)
-    stages = stage_progress(sight=sight)
+    stages = stage_progress(sight=sight, unique=to_screen)
     return DashboardSummary(
-        records_identified=counts["total"],
-        duplicates_removed=counts["duplicates"],
-        records_to_screen=counts["total"] - counts["duplicates"],
+        records_identified=total,
+        duplicates_removed=duplicates,
+        records_to_screen=to_screen,
         studies=Study.objects.for_review(review).count(),
         sources=sources,
         team=list(review.memberships.select_related("user")),
@@ -94,7 +110,8 @@ def _screening_work(*, sight: Sight, stages: list[StageProgress]) -> list[WorkIt
         work.append(
             WorkItem(
                 label="Conflicts to resolve",
-                count=conflicts_for(review=review, user=sight.user).count(),
+                # stage_progress counted them already (Sight.conflicts, from the tallies).
+                count=sum(stage.counts.conflict for stage in stages),
                 url=reverse("screening:conflicts", args=[review.slug]),
             )
         )
@@ -109,7 +126,7 @@ def _extraction_work(*, review: Review, user) -> list[WorkItem]:
     for kind in kinds.all_kinds():
         if (form := forms.get(kind.slug)) is None:
             continue
-        url = reverse("extraction:studies", kwargs={"review_slug": review.slug, "kind": kind})
+        url = kind.home_url(review.slug)
         drafts = (
             visibility.visible_copies(user=user, review=review, form=form)
             .filter(reviewer_id=user.pk, status=CopyStatus.DRAFT)

@@ -106,7 +106,12 @@ def review_settings(request: HttpRequest, review: Review) -> HttpResponse:
     if not can_edit:
         for field in form.fields.values():
             field.disabled = True
-    return render(request, "review/review_form.html", {"form": form, "review": review, "can_edit": can_edit})
+    panel = export_panel(review=review, user=request.user, kinds=["review.backup"]) if can_edit else None
+    return render(
+        request,
+        "review/review_form.html",
+        {"form": form, "review": review, "can_edit": can_edit, "panel": panel},
+    )
 
 
 @review_view()

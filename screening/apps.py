@@ -86,3 +86,9 @@ class ScreeningConfig(AppConfig):
         from screening import record_list
 
         return record_list.records_in_screening(records)
+
+    def dataset_tables(self, *, review, user, progress) -> list:
+        """The records with their decisions, the votes and the agreement, blinded for `user`."""
+        from screening.dataset import dataset_tables
+
+        return dataset_tables(review=review, user=user, progress=progress)

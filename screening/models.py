@@ -113,5 +113,43 @@ class FullText(models.Model):
 
     history = HistoricalRecords()
 
+    class Meta:
+        indexes = [
+            # Progress's correction for reports not retrieved (screening.progress): a few rows among many.
+            models.Index(
+                fields=["record"], condition=models.Q(not_retrieved=True), name="full_text_not_retrieved_idx"
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"Full text of {self.record_id}"
+
+
+class ScreeningTally(models.Model):
+    """A maintained count behind the dashboard and the queue, so that neither counts every vote or record:
+    the decisions at a stage with a status (`voter` 0; `voted` tells those with a vote from those without),
+    a reviewer's votes on decisions with a status (`voter`), and the conflicts two reviewers voted in
+    together (`voter` and `partner`). screening.tallies writes them in the same transaction as the votes
+    and decisions they count; screening.progress reads them through screening.visibility's rule."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    status = models.CharField(max_length=20, choices=DecisionStatus.choices)
+    # User ids rather than foreign keys: 0 for "none" keeps the unique key free of NULLs, which the
+    # counting upsert (INSERT … ON CONFLICT) needs on both databases. Votes protect their users.
+    voter = models.IntegerField(default=0)
+    partner = models.IntegerField(default=0)
+    voted = models.BooleanField(default=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Its index also serves the one read: every tally of a review (screening.tallies.read).
+            models.UniqueConstraint(
+                fields=["review", "stage", "status", "voter", "partner", "voted"],
+                name="unique_screening_tally",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.status} voter {self.voter} partner {self.partner}: {self.count}"

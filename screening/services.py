@@ -3,6 +3,7 @@ these; nothing else writes votes or decisions. Who may see what is in screening.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.utils import timezone
 from review.constants import Stage
 from review.models import ExclusionReason, Record, Review
 from review.services import ensure_study_for_report
+from screening import tallies
 from screening.constants import MAX_PDF_BYTES, RESOLVED, DecisionStatus, FinalVerdict, Verdict
 from screening.models import FullText, ScreeningDecision, Vote
 from screening.visibility import Sight
@@ -179,15 +181,18 @@ def _locked_decision(*, record: Record, stage: str) -> ScreeningDecision | None:
     return ScreeningDecision.objects.select_for_update().filter(record=record, stage=stage).first()
 
 
-def _settle(*, decision: ScreeningDecision, review: Review, record: Record) -> None:
+def _settle(*, decision: ScreeningDecision, review: Review, record: Record) -> Counter[tallies.Key]:
     """What follows a final decision: an included title/abstract goes on to full text; an included full
-    text gets its study, so extraction finds it."""
+    text gets its study, so extraction finds it. Returns the change to the tallies."""
     if decision.status != DecisionStatus.INCLUDED:
-        return
+        return Counter()
     if decision.stage == Stage.TITLE_ABSTRACT:
-        ScreeningDecision.objects.get_or_create(review=review, record=record, stage=Stage.FULL_TEXT)
-    else:
-        ensure_study_for_report(record=record)
+        _, created = ScreeningDecision.objects.get_or_create(
+            review=review, record=record, stage=Stage.FULL_TEXT
+        )
+        return tallies.keys_of(Stage.FULL_TEXT, DecisionStatus.PENDING, []) if created else Counter()
+    ensure_study_for_report(record=record)
+    return Counter()
 
 
 def cast_vote(
@@ -238,6 +243,7 @@ def _cast_vote(
         decision, votes = ScreeningDecision(review=review, record=record, stage=stage), []
     else:
         votes = list(decision.votes.select_related("reason"))
+    before = tallies.of_decision(decision, [v.reviewer_id for v in votes])
     vote = next((v for v in votes if v.reviewer_id == reviewer.pk), None)
     needed = review.reviewers_per_record(stage)
     if vote is None and len(votes) >= needed:
@@ -256,8 +262,13 @@ def _cast_vote(
     if first_vote:
         try:
             with transaction.atomic():
-                _update_decision(
-                    decision=decision, votes=votes, review=review, record=record, user=recorded_by
+                change = _update_decision(
+                    decision=decision,
+                    votes=votes,
+                    review=review,
+                    record=record,
+                    user=recorded_by,
+                    before=before,
                 )
         except IntegrityError as error:
             raise _DecisionCreatedMeanwhile from error
@@ -267,13 +278,25 @@ def _cast_vote(
         vote._change_reason = history_note  # type: ignore[attr-defined]
     vote.save()
     if not first_vote:
-        _update_decision(decision=decision, votes=votes, review=review, record=record, user=recorded_by)
+        change = _update_decision(
+            decision=decision, votes=votes, review=review, record=record, user=recorded_by, before=before
+        )
+    # Last, so that the review's shared tally rows stay locked only until the commit that follows.
+    tallies.write(review.pk, change)
     return vote
 
 
 def _update_decision(
-    *, decision: ScreeningDecision, votes: list[Vote], review: Review, record: Record, user
-) -> None:
+    *,
+    decision: ScreeningDecision,
+    votes: list[Vote],
+    review: Review,
+    record: Record,
+    user,
+    before: Counter[tallies.Key],
+) -> Counter[tallies.Key]:
+    """Decide the record from its votes; returns the change to the tallies from `before` (the decision's
+    keys before the change, screening.tallies)."""
     status, verdict, reason = _status_from_votes(
         votes,
         decision.stage,
@@ -287,7 +310,11 @@ def _update_decision(
         decision.conflict_since = timezone.now()
     decision._history_user = user  # type: ignore[attr-defined]
     decision.save()
-    _settle(decision=decision, review=review, record=record)
+    change = tallies.difference(
+        before, tallies.keys_of(decision.stage, status, [v.reviewer_id for v in votes])
+    )
+    change.update(_settle(decision=decision, review=review, record=record))
+    return change
 
 
 @transaction.atomic
@@ -295,7 +322,7 @@ def decide_waiting_records(*, review: Review, user) -> int:
     """After the review's number of votes per record is lowered: records still waiting that already hold
     enough votes are decided by the same rule as a vote (else nobody could vote on them again). Raising
     the number leaves decided records as they are: a decision taken stands. Returns how many changed."""
-    decided = 0
+    decided, change = 0, Counter()
     for stage in Stage.values:
         waiting = (
             ScreeningDecision.objects.for_review(review)
@@ -309,8 +336,19 @@ def decide_waiting_records(*, review: Review, user) -> int:
         )
         for decision in waiting:
             votes = list(decision.votes.select_related("reason"))
-            _update_decision(decision=decision, votes=votes, review=review, record=decision.record, user=user)
+            before = tallies.of_decision(decision, [v.reviewer_id for v in votes])
+            change.update(
+                _update_decision(
+                    decision=decision,
+                    votes=votes,
+                    review=review,
+                    record=decision.record,
+                    user=user,
+                    before=before,
+                )
+            )
             decided += 1
+    tallies.write(review.pk, change)  # once: rows locked in one order, whatever the decisions' order
     return decided
 
 
@@ -333,7 +371,11 @@ def withdraw_last_vote(*, review: Review, stage: str, reviewer) -> Record | None
     last._history_user = reviewer  # type: ignore[attr-defined]
     last.delete()
     votes = list(decision.votes.select_related("reason"))
-    _update_decision(decision=decision, votes=votes, review=review, record=last.record, user=reviewer)
+    before = tallies.of_decision(decision, [v.reviewer_id for v in votes] + [last.reviewer_id])
+    change = _update_decision(
+        decision=decision, votes=votes, review=review, record=last.record, user=reviewer, before=before
+    )
+    tallies.write(review.pk, change)
     return last.record
 
 
@@ -359,12 +401,15 @@ def resolve_conflict(
     reason = _check_verdict(review=review, stage=decision.stage, verdict=verdict, reason=reason)
     if not note.strip() and reason is None:
         raise ValidationError("Give a reason for the decision (a note, or an exclusion reason).")
+    before = tallies.of_decision(decision, voters)
     decision.status = DecisionStatus.INCLUDED if verdict == Verdict.INCLUDE else DecisionStatus.EXCLUDED
     decision.verdict, decision.reason, decision.note = verdict, reason, note.strip()
     decision.resolved_by, decision.resolved_at = user, timezone.now()
     decision._history_user = user  # type: ignore[attr-defined]
     decision.save()
-    _settle(decision=decision, review=review, record=decision.record)
+    change = tallies.difference(before, tallies.keys_of(decision.stage, decision.status, voters))
+    change.update(_settle(decision=decision, review=review, record=decision.record))
+    tallies.write(review.pk, change)
     return decision
 
 

@@ -19,6 +19,7 @@ from screening import services
 from screening.agreement import scope_for, stage_agreement
 from screening.forms import FullTextForm, ResolveForm, VoteForm
 from screening.models import FullText, ScreeningDecision, Vote
+from screening.progress import records_left
 from screening.visibility import SHOWN_LABELS, Sight
 
 
@@ -131,7 +132,7 @@ def queue(request: HtmxHttpRequest, review: Review, stage: str) -> HttpResponse:
     records = [r for i, r in enumerate(records) if r not in records[:i]]
     context = _screen_context(request, review, stage, records)
     if not request.htmx:
-        context["left"] = services.queue(review=review, stage=stage, user=user).count()
+        context["left"] = records_left(sight=Sight.of(user, review), stage=stage)
     return _render_screen(request, context)
 
 

@@ -227,14 +227,18 @@ def small_review(*, export: Callable) -> SmallReview:
 
     from extraction import coding, reconciliation
     from extraction.models import ConsensusValue, ExtractionCopy, FormField
+    from extraction.risk_of_bias.models import AssessedResult
+    from review import curation
     from review.demo import load_demo
-    from review.models import DuplicatePair, ExportJob, ImportJob, Membership, Record, Study
+    from review.models import DuplicatePair, ExportJob, ImportJob, Label, Membership, Record, Study
     from tests.extraction.conftest import fill
 
     review, _ = load_demo()
     users = {m.user.username: m.user for m in review.memberships.select_related("user")}
     study = Study.objects.for_review(review).order_by("pk").first()
-    for copy in ExtractionCopy.objects.filter(study=study).select_related("reviewer"):
+    for copy in ExtractionCopy.objects.filter(study=study, form__kind="extraction").select_related(
+        "reviewer"
+    ):
         fill(copy, copy.reviewer, {"design": "Crossover", "ketamine_dose": "0.5", "country": "USA"})
         coding.submit_copy(copy=copy, user=copy.reviewer)
     reconciliation.start_consensus(study=study, form=copy.form, user=users["ada"])
@@ -251,6 +255,13 @@ def small_review(*, export: Callable) -> SmallReview:
     )
     export(rita, review, "screening.votes", "csv")
     records = Record.objects.for_review(review)
+    label = Label.objects.create(review=review, name="check PDF", created_by=users["olivia"])
+    curation.label_records(
+        review=review,
+        record_ids=records.order_by("pk").values_list("pk", flat=True)[:2],
+        label=label,
+        user=users["olivia"],
+    )
     ids = {
         "review_slug": [review.slug],
         "stage": ["title_abstract", "full_text"],
@@ -264,6 +275,7 @@ def small_review(*, export: Callable) -> SmallReview:
             *ImportJob.objects.filter(review=review).values_list("pk", flat=True),
             *ExportJob.objects.filter(review=review).values_list("pk", flat=True),
         ],
+        "label_id": [label.pk],
         "pair_id": list(DuplicatePair.objects.filter(review=review).values_list("pk", flat=True)),
         "study_id": list(Study.objects.for_review(review).values_list("pk", flat=True)),
         "copy_id": list(ExtractionCopy.objects.filter(study__review=review).values_list("pk", flat=True)),
@@ -273,5 +285,9 @@ def small_review(*, export: Callable) -> SmallReview:
         "field_id": list(
             FormField.objects.filter(version__form__review=review).values_list("pk", flat=True)[:2]
         ),
+        # Risk of bias: a result, and each plot as an image.
+        "result_id": list(AssessedResult.objects.for_review(review).values_list("pk", flat=True)[:1]),
+        "plot": ["traffic-light", "summary"],
+        "image": ["svg"],
     }
     return SmallReview(review=review, users=users, ids=ids)

@@ -9,8 +9,8 @@ several tables."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import batched
@@ -49,6 +49,8 @@ class Table:
     rows: Iterable[Sequence[Cell]]
     count: int
     requester: AbstractBaseUser | None = None
+    # What each column holds, for the dataset's data dictionary: {column: (type, meaning)}.
+    dictionary: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def as_dicts(self) -> Iterator[dict[str, Cell]]:
         """The rows as {column: cell}, unescaped (for tests and JSON)."""
@@ -120,6 +122,11 @@ class Exporter:
     # so any member with `perm` may download them.
     personal: bool = False
     perm: str = "review.view_review"
+    # Files a ZIP holds beside the tables (a diagram): `attachments(review=, user=)` returns (name, bytes).
+    attachments: Callable[..., list[tuple[str, bytes]]] | None = None
+    # A file that is not tables (the review's backup): `write_file(review=, out=, progress=)` writes it to the
+    # binary `out` and returns how many rows it holds; `tables` is then not called.
+    write_file: Callable[..., int] | None = None
 
 
 def exporters() -> dict[str, Exporter]:
@@ -129,6 +136,17 @@ def exporters() -> dict[str, Exporter]:
         if hook := getattr(app_config, "exporters", None):
             for exporter in hook():
                 found[exporter.kind] = exporter
+    return found
+
+
+def dataset_tables(*, review, user, progress: Progress) -> list[Table]:
+    """The tables every app offers for the review's dataset (an AppConfig `dataset_tables()` hook, in the
+    order the apps are installed), computed for `user`: a new app's tables join the dataset by offering
+    them, with no change here."""
+    found: list[Table] = []
+    for app_config in apps.get_app_configs():
+        if hook := getattr(app_config, "dataset_tables", None):
+            found += hook(review=review, user=user, progress=progress)
     return found
 
 

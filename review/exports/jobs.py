@@ -85,17 +85,29 @@ def make_file(job: ExportJob) -> None:
         raise ExportError("The person who asked for this export is no longer a member of this review.")
     if not user.has_perm(exporter.perm, job.review):
         raise ExportError("Your role in this review no longer allows this export.")
-    tables = exporter.tables(review=job.review, user=user, progress=job.report)
-    if any(table.requester not in (None, user) for table in tables):
-        raise ValueError(f"{job.kind} gave a table computed for someone else")
     file_name = f"{job.review.slug}-{exporter.file_stem}.{job.file_format}"
     with tempfile.TemporaryFile() as out:
-        rows = write_tables(out=out, file_format=job.file_format, tables=tables, progress=job.report)
+        if exporter.write_file:
+            rows = exporter.write_file(review=job.review, out=out, progress=job.report)
+        else:
+            rows = _write_exporter_tables(exporter, job, user, out)
         size = out.tell()
         out.seek(0)
         job.file.save(file_name, File(out), save=False)
     job.finish(
         row_count=rows, file=job.file, file_name=file_name, file_size=size, made_for_roles=_roles(membership)
+    )
+
+
+def _write_exporter_tables(exporter: Exporter, job: ExportJob, user, out) -> int:
+    tables = exporter.tables(review=job.review, user=user, progress=job.report)
+    if any(table.requester not in (None, user) for table in tables):
+        raise ValueError(f"{job.kind} gave a table computed for someone else")
+    attachments = []
+    if exporter.attachments and job.file_format == "zip":
+        attachments = exporter.attachments(review=job.review, user=user)
+    return write_tables(
+        out=out, file_format=job.file_format, tables=tables, progress=job.report, attachments=attachments
     )
 
 

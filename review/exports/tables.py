@@ -76,9 +76,17 @@ def xlsx_number(value: Decimal) -> float | None:
     return number if Decimal(f"{number:.16G}") == value else None
 
 
-def write_tables(*, out: BinaryIO, file_format: str, tables: Sequence[Table], progress: Progress) -> int:
+def write_tables(
+    *,
+    out: BinaryIO,
+    file_format: str,
+    tables: Sequence[Table],
+    progress: Progress,
+    attachments: Sequence[tuple[str, bytes]] = (),
+) -> int:
     """Write `tables` to `out` as `file_format`; return the number of rows written. `progress` hears how far
-    the writing is, PROGRESS_STEPS times from 30 to 90 per cent."""
+    the writing is, PROGRESS_STEPS times from 30 to 90 per cent. A ZIP also holds `attachments` (name,
+    bytes); the other formats have no place for them."""
     steps = _Steps(total=sum(table.count for table in tables), progress=progress)
     if file_format == "csv":
         if len(tables) != 1:
@@ -91,6 +99,8 @@ def write_tables(*, out: BinaryIO, file_format: str, tables: Sequence[Table], pr
             for table in tables:
                 with archive.open(f"{table.name}.csv", "w", force_zip64=True) as member:
                     _write_csv(member, table, steps)
+            for name, content in attachments:
+                archive.writestr(name, content)
     else:
         raise ExportError(f"No format “{file_format}”; choose CSV, XLSX or ZIP.")
     steps.close()

@@ -24,9 +24,11 @@ EXPORTS = [
 def test_an_extractor_sees_the_same_everywhere_whether_the_other_copy_is_a_draft_or_submitted(exported):
     demo = small_review(export=exported)
     review, rita, raj = demo.review, demo.users["rita"], demo.users["raj"]
-    drafts = ExtractionCopy.objects.filter(study__review=review, reviewer=raj, status="draft")
+    drafts = ExtractionCopy.objects.filter(
+        study__review=review, reviewer=raj, status="draft", form__kind="extraction"
+    )
     rajs = drafts.select_related("study").order_by("study_id").first()
-    ritas = ExtractionCopy.objects.get(study=rajs.study, reviewer=rita)
+    ritas = ExtractionCopy.objects.get(study=rajs.study, reviewer=rita, form__kind="extraction")
     fill(ritas, rita, {"design": "Crossover", "country": "UK"})  # her draft, saved but not submitted
 
     def raj_submits():

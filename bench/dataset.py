@@ -1,0 +1,146 @@
+"""Benchmark for the review's dataset and its backup: 100,000 records, two reviewers' votes on all of them at
+title/abstract, 500 studies with dual extraction and a consensus (bench/extraction.py's data). Generates its
+own data in a throw-away SQLite database (or the database named by DATABASE_URL), then runs each step in a
+fresh process so its peak memory is its own: the dataset export job (XLSX and ZIP), backup_review and
+restore_review. Goals (issue 11): the export under 60 s and 1 GB, backup and restore each under 2 minutes.
+
+    .venv/bin/python bench/dataset.py [--records 100000] [--studies 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from bench.calibrate import python_speed  # noqa: E402
+from bench.extraction import build  # noqa: E402  (sets up the throw-away database and Django)
+from extraction import reconciliation  # noqa: E402
+from review.exports.jobs import start_export  # noqa: E402
+from review.models import ExportJob, Record, Review  # noqa: E402
+from screening.models import ScreeningDecision, Vote  # noqa: E402
+
+BACKUP = Path(settings.VAR_DIR) / "bench-backup.zip"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(n_records: int, n_studies: int) -> None:
+    review, form, studies, users, _fields, _values = build(n_studies)
+    for study in studies:
+        reconciliation.start_consensus(study=study, form=form, user=users["ada"])
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+    search = review.searches.create(source_name="PubMed")
+    batch = 10_000
+    for start in range(0, n_records, batch):
+        records = Record.objects.bulk_create(
+            Record(
+                review=review,
+                search=search,
+                title=f"Randomised trial {i} of ketamine in depression",
+                authors=[f"Author{i}, A", "Second, B"],
+                year=1990 + i % 35,
+                doi=f"10.1000/bench.{i}",
+                title_key=f"randomised trial {i} of ketamine in depression",
+            )
+            for i in range(start, min(start + batch, n_records))
+        )
+        verdicts = [(rng.choice(["include", "exclude"]), rng.random() < 0.9) for _ in records]
+        decisions = ScreeningDecision.objects.bulk_create(
+            ScreeningDecision(
+                review=review,
+                record=record,
+                stage="title_abstract",
+                votes_count=2,
+                status=("included" if verdict == "include" else "excluded") if agree else "conflict",
+                verdict=verdict if agree else "",
+                conflict_since=None if agree else now,
+            )
+            for record, (verdict, agree) in zip(records, verdicts, strict=True)
+        )
+        Vote.objects.bulk_create(
+            Vote(
+                decision=decision,
+                record=record,
+                stage="title_abstract",
+                reviewer=users[name],
+                verdict=verdict
+                if agree or name == "rita"
+                else ("exclude" if verdict == "include" else "include"),
+                created_at=now,
+            )
+            for record, decision, (verdict, agree) in zip(records, decisions, verdicts, strict=True)
+            for name in ("rita", "raj")
+        )
+
+
+def step(name: str) -> None:
+    """One measured step, in its own process."""
+    review = Review.objects.get(slug="bench")
+    start = time.perf_counter()
+    if name in ("xlsx", "zip"):
+        ada = get_user_model().objects.get(username="ada")
+        job = start_export(review=review, user=ada, kind="review.dataset", file_format=name)
+        result = ExportJob.run(job.pk)
+        assert result["status"] == "done", result
+        job.refresh_from_db()
+        detail = f"{job.row_count:,} rows, {job.file_size / 2**20:.1f} MiB"
+        label, goal = f"dataset export ({name.upper()}, job, as the adjudicator)", "goal < 60 s, < 1,024 MB"
+    elif name == "backup":
+        call_command("backup_review", "bench", str(BACKUP), stdout=io.StringIO())
+        detail, label = f"{BACKUP.stat().st_size / 2**20:.1f} MiB", "backup_review"
+        goal = "goal < 120 s"
+    else:
+        call_command(
+            "restore_review",
+            str(BACKUP),
+            "--slug",
+            f"bench-restored-{int(time.time())}",
+            stdout=io.StringIO(),
+        )
+        detail, label, goal = "as a second review of the same database", "restore_review", "goal < 120 s"
+    elapsed = time.perf_counter() - start
+    print(f"{label:<46} {elapsed:7.1f} s  peak {peak_mb():6,.0f} MB  ({detail}; {goal})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--studies", type=int, default=500)
+    parser.add_argument("--step", choices=["xlsx", "zip", "backup", "restore"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        step(args.step)
+        return
+    print(python_speed())
+    call_command("migrate", verbosity=0)
+    start = time.perf_counter()
+    generate(args.records, args.studies)
+    print(
+        f"Generated {args.records:,} records with two votes each and {args.studies} studies with extraction "
+        f"in {time.perf_counter() - start:.1f} s ({connection.vendor}; peak memory per step is its own process)"
+    )
+    connection.close()
+    for name in ("xlsx", "zip", "backup", "restore"):
+        subprocess.run([sys.executable, __file__, "--step", name], check=True, env=os.environ)
+
+
+if __name__ == "__main__":
+    main()
