@@ -15,6 +15,13 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "Other method"
 
 
+class OtherMethod(models.TextChoices):
+    # PRISMA 2020's second column counts records found by other methods in these three lines.
+    WEBSITE = "website", "Websites"
+    ORGANISATION = "organisation", "Organisations"
+    CITATION = "citation", "Citation searching"
+
+
 class Stage(models.TextChoices):
     TITLE_ABSTRACT = "title_abstract", "Title and abstract"
     FULL_TEXT = "full_text", "Full text"

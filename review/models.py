@@ -13,6 +13,7 @@ from review.constants import (
     ExportFormat,
     ImportFormat,
     JobStatus,
+    OtherMethod,
     RemovalKind,
     Role,
     SourceKind,
@@ -184,6 +185,12 @@ class Search(models.Model):
         max_length=200, help_text="PubMed, Embase, ClinicalTrials.gov, citation searching…"
     )
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.DATABASE)
+    other_method = models.CharField(
+        max_length=20,
+        choices=OtherMethod.choices,
+        default=OtherMethod.CITATION,
+        help_text="For a search of kind “other method”: the PRISMA 2020 line it counts in.",
+    )
     date_searched = models.DateField(null=True, blank=True)
     query = models.TextField(blank=True, help_text="The search strategy as run.")
     file = models.FileField(upload_to=search_upload_path, blank=True, max_length=500)

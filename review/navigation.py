@@ -57,6 +57,7 @@ REVIEW_MENU: tuple[MenuItem, ...] = (
         "Extraction", "extraction:studies", "review.view_review", {"kind": "extraction"}, ("extraction:*",)
     ),
     MenuItem("Risk of bias", "rob:home", "review.view_review", section=("rob:*",)),
+    MenuItem("PRISMA", "review:prisma", "review.view_review", section=("review:prisma_*",)),
     MenuItem("Exports", "review:exports", "review.view_review", section=("review:export_*",)),
     MenuItem("Team", "review:team", "review.view_review", section=("review:team_*",)),
     MenuItem("Settings", "review:settings", "review.change_review"),

@@ -32,6 +32,13 @@ urlpatterns = [
         views.export_download,
         name="export_download",
     ),
+    path("reviews/<slug:review_slug>/prisma/", views.prisma, name="prisma"),
+    path("reviews/<slug:review_slug>/prisma/diagram.svg", views.prisma_diagram, name="prisma_diagram"),
+    path(
+        "reviews/<slug:review_slug>/prisma/download/<str:file_format>/",
+        views.prisma_download,
+        name="prisma_download",
+    ),
     path("reviews/<slug:review_slug>/duplicates/", views.duplicate_queue, name="duplicates"),
     path("reviews/<slug:review_slug>/duplicates/<int:pair_id>/", views.duplicate_pair, name="duplicate_pair"),
     path(

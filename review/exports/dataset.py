@@ -12,6 +12,7 @@ from review.exports import Exporter, Progress, Stream, Table, dataset_tables
 from review.models import Record, Review, short_citation
 from review.prisma import BREAKDOWNS, PrismaCounts
 from review.prisma.diagram import flow_diagram
+from review.prisma.flow import prisma_counts
 
 DICTIONARY_COLUMNS = {
     "table": ("text", "The table (sheet, or CSV file) the column belongs to."),
@@ -36,12 +37,8 @@ STUDY_COLUMNS = {
 
 
 def compute_flow(review: Review) -> PrismaCounts:
-    """The review's PRISMA counts, from review.prisma.flow once it exists; until then, none."""
-    try:
-        from review.prisma.flow import compute_flow as flow
-    except ImportError:  # the flow module is not on this branch yet
-        return PrismaCounts()
-    return flow(review)
+    """The review's PRISMA counts (review.prisma.flow)."""
+    return prisma_counts(review)
 
 
 def prisma_table(counts: PrismaCounts) -> Table:

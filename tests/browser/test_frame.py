@@ -11,9 +11,9 @@ from review.models import Membership
 # Each demo member's menu, written out from the roles' rights (README, review/rules.py).
 MENUS = {
     "olivia": ["Dashboard", "Records", "Import", "Duplicates", "Conflicts", "Agreement", "Extraction"]
-    + ["Risk of bias", "Exports", "Team", "Settings"],
+    + ["Risk of bias", "PRISMA", "Exports", "Team", "Settings"],
     "rita": ["Dashboard", "Records", "Import", "Duplicates", "Title/abstract", "Full text", "Agreement"]
-    + ["Extraction", "Risk of bias", "Exports", "Team"],
+    + ["Extraction", "Risk of bias", "PRISMA", "Exports", "Team"],
     "ada": [
         "Dashboard",
         "Records",
@@ -21,10 +21,20 @@ MENUS = {
         "Agreement",
         "Extraction",
         "Risk of bias",
+        "PRISMA",
         "Exports",
         "Team",
     ],
-    "victor": ["Dashboard", "Records", "Agreement", "Extraction", "Risk of bias", "Exports", "Team"],
+    "victor": [
+        "Dashboard",
+        "Records",
+        "Agreement",
+        "Extraction",
+        "Risk of bias",
+        "PRISMA",
+        "Exports",
+        "Team",
+    ],
 }
 
 

@@ -15,7 +15,7 @@ from review.rules import remember_membership
 pytestmark = pytest.mark.django_db
 
 # Written out by hand from the roles' rights (review/rules.py, README), not read from the menu's own list.
-EVERYONE = ["Dashboard", "Records", "Agreement", "Extraction", "Risk of bias", "Exports", "Team"]
+EVERYONE = ["Dashboard", "Records", "Agreement", "Extraction", "Risk of bias", "PRISMA", "Exports", "Team"]
 MENUS = {
     "owner": [
         "Dashboard",
@@ -26,12 +26,22 @@ MENUS = {
         "Agreement",
         "Extraction",
         "Risk of bias",
+        "PRISMA",
         "Exports",
     ]
     + ["Team", "Settings"],
     "reviewer": ["Dashboard", "Records", "Import", "Duplicates", "Title/abstract", "Full text", "Agreement"]
-    + ["Extraction", "Risk of bias", "Exports", "Team"],
-    "adjudicator": ["Dashboard", "Records", "Conflicts", "Agreement", "Extraction", "Risk of bias", "Exports"]
+    + ["Extraction", "Risk of bias", "PRISMA", "Exports", "Team"],
+    "adjudicator": [
+        "Dashboard",
+        "Records",
+        "Conflicts",
+        "Agreement",
+        "Extraction",
+        "Risk of bias",
+        "PRISMA",
+        "Exports",
+    ]
     + ["Team"],
     "viewer": EVERYONE,
 }
