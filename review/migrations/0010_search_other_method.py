@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0008_record_review_search_index'),
+        ('review', '0009_search_import_warnings'),
     ]
 
     operations = [
