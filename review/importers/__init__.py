@@ -177,7 +177,6 @@ def _import(
             file_format=file_format,
             column_mapping=column_mapping,
             progress=progress,
-            on_saved=on_saved,
         )
         del content
         progress(f"Read {len(parsed.entries):,} records; matching duplicates and saving", 50)

@@ -9,6 +9,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -28,7 +29,7 @@ def uploaded(review, user, file_name: str, data: bytes, file_format: str) -> Imp
     return create_job(
         review=review,
         user=user,
-        data=data,
+        upload=ContentFile(data),
         file_name=file_name,
         source_name="PubMed",
         kind="database",
