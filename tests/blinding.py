@@ -276,6 +276,7 @@ def small_review(*, export: Callable) -> SmallReview:
             *ExportJob.objects.filter(review=review).values_list("pk", flat=True),
         ],
         "label_id": [label.pk],
+        "file_format": ["svg", "png", "csv"],
         "pair_id": list(DuplicatePair.objects.filter(review=review).values_list("pk", flat=True)),
         "study_id": list(Study.objects.for_review(review).values_list("pk", flat=True)),
         "copy_id": list(ExtractionCopy.objects.filter(study__review=review).values_list("pk", flat=True)),
