@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("reviews/new/", views.review_create, name="create"),
     path("reviews/<slug:review_slug>/", views.dashboard, name="dashboard"),
+    path("reviews/<slug:review_slug>/reviewer-stats/", views.reviewer_stats_fragment, name="reviewer_stats"),
     path("reviews/<slug:review_slug>/settings/", views.review_settings, name="settings"),
     path("reviews/<slug:review_slug>/team/", views.team, name="team"),
     path("reviews/<slug:review_slug>/team/add/", views.team_add, name="team_add"),

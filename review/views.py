@@ -49,7 +49,7 @@ from review.records import (
     in_order,
     keyset_page,
 )
-from review.reporting import dashboard_summary
+from review.reporting import dashboard_summary, owner_reviewer_stats
 from review.signals import settings_changed
 
 
@@ -87,7 +87,22 @@ def review_create(request: HttpRequest) -> HttpResponse:
 @review_view()
 def dashboard(request: HttpRequest, review: Review) -> HttpResponse:
     summary = dashboard_summary(review=review, user=request.user)
-    return render(request, "review/dashboard.html", {"review": review, "summary": summary})
+    context = {
+        "review": review,
+        "summary": summary,
+        "reviewer_stats": owner_reviewer_stats(review=review, user=request.user),
+    }
+    return render(request, "review/dashboard.html", context)
+
+
+@review_view()
+def reviewer_stats_fragment(request: HttpRequest, review: Review) -> HttpResponse:
+    """The owners' per-reviewer figures alone (the dashboard refreshes them); nobody else learns it exists."""
+    if (stats := owner_reviewer_stats(review=review, user=request.user)) is None:
+        raise Http404("No such page.")
+    return render(
+        request, "review/dashboard.html#reviewer-stats", {"review": review, "reviewer_stats": stats}
+    )
 
 
 @review_view(methods=["GET", "POST"], write_perm="review.change_review")
