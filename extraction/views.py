@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from extraction import coding, reconciliation, versions, visibility
 from extraction.access import (
@@ -42,6 +43,7 @@ from extraction.kinds import FormKind
 from extraction.models import ConsensusValue, ExtractionCopy, FormVersion
 from review import services as review_services
 from review.access import review_view
+from review.confirmation import confirmation, undo_message
 from review.exports.jobs import export_panel
 from review.models import Record, Review, Study
 
@@ -183,20 +185,61 @@ def study_assign(request: HttpRequest, review: Review, kind: FormKind, study_id:
 def report_link(request: HttpRequest, review: Review, kind: FormKind, record_id: int) -> HttpResponse:
     record = get_report(review, record_id)
     form = ReportLinkForm(request.POST, review=review)
+    back = reverse(
+        "extraction:study", kwargs={"review_slug": review.slug, "kind": kind, "study_id": record.study_id}
+    )
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=record.study_id)
+        return redirect(back)
     study = form.cleaned_data["study"]
+    if page := confirmation(
+        request,
+        review=review,
+        question=f"Make “{record.short_citation}” a report of {study}?",
+        explanation=f"Its data are then extracted once, with the other reports of {study}; {record.study} keeps "
+        "any work already done on it.",
+        button="Link the report",
+        cancel_url=back,
+    ):
+        return page
+    previous = record.study_id
     review_services.link_report(record=record, study=study)
-    messages.success(request, f"“{record.short_citation}” is now a report of {study}.")
+    undo = (
+        {
+            "url": reverse("extraction:report_link", args=[review.slug, kind, record.pk]),
+            "fields": {"study": previous},
+        }
+        if Study.objects.filter(pk=previous).exists()
+        else {"url": reverse("extraction:report_split", args=[review.slug, kind, record.pk]), "fields": {}}
+    )
+    undo["fields"]["confirmed"] = "yes"
+    undo_message(request, f"“{record.short_citation}” is now a report of {study}.", button="Undo", **undo)
     return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
 
 
 @review_view(methods=["POST"], perm="review.manage_studies")
 def report_split(request: HttpRequest, review: Review, kind: FormKind, record_id: int) -> HttpResponse:
     record = get_report(review, record_id)
+    if page := confirmation(
+        request,
+        review=review,
+        question=f"Split “{record.short_citation}” into its own study?",
+        explanation=f"It leaves {record.study} and becomes a study of its own, extracted on its own.",
+        button="Split the report",
+        cancel_url=reverse(
+            "extraction:study", kwargs={"review_slug": review.slug, "kind": kind, "study_id": record.study_id}
+        ),
+    ):
+        return page
+    previous = record.study_id
     study = review_services.split_report(record=record)
-    messages.success(request, f"“{record.short_citation}” is its own study again.")
+    undo_message(
+        request,
+        f"“{record.short_citation}” is its own study again.",
+        url=reverse("extraction:report_link", args=[review.slug, kind, record.pk]),
+        button="Undo",
+        fields={"study": previous, "confirmed": "yes"},
+    )
     return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
 
 

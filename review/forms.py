@@ -8,7 +8,7 @@ from review.constants import ImportFormat, RemovalKind, Role, SourceKind
 from review.importers import ImportFormatError, check_size, delimited
 from review.importers.detect import detect_format, read_head
 from review.managers import RecordQuerySet
-from review.models import Label, Record, Review, Search
+from review.models import Label, Membership, Record, Review, Search
 from review.records import SORTS, RecordFilter, search_records
 
 User = get_user_model()
@@ -95,6 +95,32 @@ class AddMemberForm(forms.Form):
         if user is None:
             raise forms.ValidationError(f"There is no active user called “{username}”.")
         return user
+
+
+class RestoreMemberForm(forms.Form):
+    """Undo a removal from the team: `removal` is the membership's history row written when it was deleted."""
+
+    removal = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, review: Review, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.review = review
+
+    def clean_removal(self):
+        removal = (
+            Membership.history.filter(
+                history_id=self.cleaned_data["removal"], review_id=self.review.pk, history_type="-"
+            )
+            .select_related("user")
+            .first()
+        )
+        if removal is None or removal.user is None:
+            raise forms.ValidationError("There is no such removal to undo in this review.")
+        if not removal.user.is_active:
+            raise forms.ValidationError(f"{removal.user.username} is deactivated and cannot be added back.")
+        if Membership.objects.filter(review=self.review, user_id=removal.user_id).exists():
+            raise forms.ValidationError(f"{removal.user.username} is already in the team again.")
+        return removal
 
 
 class RolesForm(forms.Form):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("reviews/<slug:review_slug>/settings/", views.review_settings, name="settings"),
     path("reviews/<slug:review_slug>/team/", views.team, name="team"),
     path("reviews/<slug:review_slug>/team/add/", views.team_add, name="team_add"),
+    path("reviews/<slug:review_slug>/team/restore/", views.team_restore, name="team_restore"),
     path("reviews/<slug:review_slug>/team/<int:membership_id>/roles/", views.team_roles, name="team_roles"),
     path(
         "reviews/<slug:review_slug>/team/<int:membership_id>/remove/", views.team_remove, name="team_remove"

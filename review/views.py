@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from review import curation, merging, ris_export, services
 from review.access import get_export_job, get_record, review_view
 from review.audit import record_history
+from review.confirmation import confirmation, undo_message
 from review.constants import DuplicateStatus, JobStatus, RemovalKind
 from review.exports import ExportError
 from review.exports.jobs import download_refusal, export_panel, start_export
@@ -29,6 +30,7 @@ from review.forms import (
     LabelForm,
     RecordActionForm,
     RecordListForm,
+    RestoreMemberForm,
     ReviewCreateForm,
     ReviewForm,
     RolesForm,
@@ -188,15 +190,47 @@ def team_remove(request: HttpRequest, review: Review, membership_id: int) -> Htt
     leaving = membership.user_id == request.user.pk
     if not leaving and not request.user.has_perm("review.manage_team", review):
         raise PermissionDenied("Only owners manage the team.")
+    name = membership.user.username
+    if leaving:
+        question, button = f"Leave “{review.title}”?", "Leave the review"
+        explanation = "You lose access to this review at once; only an owner can add you back. Your votes and copies stay with the review."
+    else:
+        question, button = f"Remove {name} from the team?", f"Remove {name}"
+        explanation = f"{name} loses access to this review at once. Their votes and copies stay with the review, and you can undo this straight after."
+    cancel = reverse("review:team", args=[review.slug])
+    if page := confirmation(
+        request, review=review, question=question, explanation=explanation, button=button, cancel_url=cancel
+    ):
+        return page
     try:
-        services.remove_member(membership=membership)
+        removal = services.remove_member(membership=membership)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("review:team", review_slug=review.slug)
     if leaving:
         messages.success(request, f"You left “{review.title}”.")
         return redirect("review:home")
-    messages.success(request, f"{membership.user.username} was removed from the team.")
+    undo_message(
+        request,
+        f"{name} was removed from the team.",
+        url=reverse("review:team_restore", args=[review.slug]),
+        button=f"Undo: add {name} back",
+        fields={"removal": removal},
+    )
+    return redirect("review:team", review_slug=review.slug)
+
+
+@review_view(methods=["POST"], perm="review.manage_team")
+def team_restore(request: HttpRequest, review: Review) -> HttpResponse:
+    """Undo a removal: the member comes back with the roles they had (read from the membership's history)."""
+    form = RestoreMemberForm(request.POST, review=review)
+    if form.is_valid():
+        membership = services.restore_member(review=review, removal=form.cleaned_data["removal"])
+        messages.success(
+            request, f"{membership.user.username} is back in the team as {', '.join(membership.roles)}."
+        )
+    else:
+        messages.error(request, " ".join(form.errors["removal"]))
     return redirect("review:team", review_slug=review.slug)
 
 
@@ -385,10 +419,29 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
     pair = _pair(review, pair_id)
     if request.method == "POST":
         decision = request.POST.get("decision")
+        if decision == "confirm" and (
+            page := confirmation(
+                request,
+                review=review,
+                question=f"Merge #{pair.record_id} into #{pair.original_id}?",
+                explanation=f"#{pair.record_id} becomes a duplicate of #{pair.original_id}: it leaves screening "
+                "and PRISMA counts it among the duplicates removed. You can undo the merge from the message "
+                "that follows or from the record's page.",
+                button="Merge the records",
+                cancel_url=request.path,
+            )
+        ):
+            return page
         try:
             if decision == "confirm":
                 kept = merging.confirm_pair(pair=pair, user=request.user)
-                messages.success(request, f"Merged: #{pair.record_id} is now a duplicate of #{kept.pk}.")
+                undo_message(
+                    request,
+                    f"Merged: #{pair.record_id} is now a duplicate of #{kept.pk}.",
+                    url=reverse("review:record_unmerge", args=[review.slug, pair.record_id]),
+                    button="Undo the merge",
+                    fields={},
+                )
             elif decision == "reject":
                 merging.reject_pair(pair=pair, user=request.user)
                 messages.success(
