@@ -288,7 +288,11 @@ def _job_page(request: HttpRequest, template: str, context: dict) -> HttpRespons
 
 @review_view()
 def import_job(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
-    return _job_page(request, "review/import_job.html", {"review": review, "job": _job(review, job_id)})
+    job = _job(review, job_id)
+    can_screen = request.user.has_perm("review.screen", review)
+    return _job_page(
+        request, "review/import_job.html", {"review": review, "job": job, "can_screen": can_screen}
+    )
 
 
 @review_view(methods=["POST"], perm="review.import_records")

@@ -49,6 +49,8 @@ class ReviewerStats:
         """ "45 s", "2 min 5 s"; a dash without a gap to measure."""
         if self.median_seconds is None:
             return "—"
+        if self.median_seconds < 1:
+            return "under 1 s"
         minutes, seconds = divmod(round(self.median_seconds), 60)
         return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
@@ -108,10 +110,14 @@ def _compute(sight: Sight) -> list[tuple]:
         .annotate(
             votes=Count("id"),
             included=Count("id", filter=Q(verdict__in=include)),
+            # Only conflicts she may know of: settled ones and those hers to settle. Her own vote on a record
+            # is always hers to see; whether the other vote disagrees is not, until then.
             conflicts=Count(
                 "id",
-                filter=Q(decision__conflict_since__isnull=False)
-                | Q(decision__status=DecisionStatus.CONFLICT),
+                filter=(
+                    Q(decision__conflict_since__isnull=False) | Q(decision__status=DecisionStatus.CONFLICT)
+                )
+                & sight.decisions_open("decision"),
             ),
         )
         .order_by("reviewer__username")
