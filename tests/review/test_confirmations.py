@@ -91,11 +91,9 @@ def test_leaving_asks_first(review, reviewer, client_for):
 
 def test_merging_duplicates_asks_first_and_the_message_undoes_it(review, reviewer, client_for):
     make_probable_pairs(review, 1)
-    pair = DuplicatePair.objects.get()
-    client = client_for(reviewer)
+    client, pair = client_for(reviewer), DuplicatePair.objects.get()
     url = reverse("review:duplicate_pair", args=[review.slug, pair.pk])
-    page = client.get(url).content.decode()
-    assert "autofocus" not in page
+    assert "autofocus" not in client.get(url).content.decode()  # nothing merges on a stray Enter
     asked = client.post(url, {"decision": "confirm"}).content.decode()
     assert f"Merge #{pair.record_id} into #{pair.original_id}?" in asked
     pair.refresh_from_db()
