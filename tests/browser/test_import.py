@@ -55,7 +55,11 @@ def test_upload_watch_progress_and_resolve_a_duplicate(
     expect(page.get_by_role("heading", name="Are these the same?")).to_be_visible()
     expect(page.locator("mark.diff").first).to_be_visible()  # the years differ
     page.keyboard.press("d")
+    # Merging asks first (review.confirmation); the message that follows offers to undo it.
+    expect(page.get_by_role("heading", name="into #")).to_be_visible()
+    page.get_by_role("button", name="Merge the records").click()
     expect(page.get_by_text("No probable duplicates wait for a decision.")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo the merge")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("is now a duplicate of")
 
     page.goto(f"{live_server.url}/reviews/{demo.slug}/")
