@@ -77,3 +77,18 @@ def test_a_viewer_and_a_reviewer_with_nothing_left_read_the_prisma_flow(review, 
     assert next_task(client_for(reviewer), review) == ("Read the PRISMA flow", prisma)
     html = client_for(reviewer).get(reverse("review:dashboard", args=[review.slug])).content.decode()
     assert "Nothing is waiting for you." in html
+
+
+def test_the_owners_dashboard_does_not_grow_with_the_votes(
+    review, owner, reviewer, reviewer2, client_for, django_assert_max_num_queries
+):
+    for record in records(review, 40):
+        for user in (reviewer, reviewer2):
+            services.cast_vote(
+                review=review, record=record, stage="title_abstract", reviewer=user, verdict="include"
+            )
+    client = client_for(owner)
+    # Reviewers' figures (three queries), next task and the dashboard's own counts, whatever the votes.
+    with django_assert_max_num_queries(16):
+        html = client.get(reverse("review:dashboard", args=[review.slug])).content.decode()
+    assert 'data-reviewer-stats="reviewer2"' in html

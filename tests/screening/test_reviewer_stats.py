@@ -139,3 +139,16 @@ def test_statistics_take_a_fixed_number_of_queries(
     cache.clear()
     with django_assert_max_num_queries(4):
         reviewer_stats(sight=Sight.of(owner, review))
+
+
+def test_a_new_vote_is_counted_at_once_despite_the_cache(
+    review, owner, reviewer, reviewer2, make_records, vote
+):
+    a, b = make_records(2)
+    vote_at(vote, [a], reviewer, [0])
+    vote_at(vote, [a], reviewer2, [0])
+    assert figures(owner, review)["title_abstract", "reviewer"].votes == 1
+    vote_at(vote, [b], reviewer, [20])
+    vote_at(vote, [b], reviewer2, [25])
+    assert figures(owner, review)["title_abstract", "reviewer"].votes == 2
+    assert figures(owner, review)["title_abstract", "reviewer"].median_seconds == 20
