@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("reviews/<slug:review_slug>/screening/<slug:stage>/", views.queue, name="queue"),
     path("reviews/<slug:review_slug>/screening/<slug:stage>/undo/", views.undo, name="undo"),
+    path("reviews/<slug:review_slug>/screening/<slug:stage>/mine/", views.my_decisions, name="my_decisions"),
     path("reviews/<slug:review_slug>/screening/<slug:stage>/<int:record_id>/vote/", views.vote, name="vote"),
     path(
         "reviews/<slug:review_slug>/screening/<slug:stage>/<int:record_id>/",
