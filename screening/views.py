@@ -232,6 +232,7 @@ def _record_votes_context(
         "stage": stage,
         "stage_label": Stage(stage).label,
         "decision": decision,
+        "status": status,
         "status_label": SHOWN_LABELS.get(status, ""),
         "votes": votes,
         "form": form,
@@ -305,7 +306,10 @@ def my_decisions(request: HttpRequest, review: Review, stage: str) -> HttpRespon
     page = Paginator(votes, MY_DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
     sight = Sight.of(request.user, review)
     # Her own vote is among the voters, so a record still open reads "Open" whatever the others did.
-    rows = [(vote, SHOWN_LABELS[sight.status_of(vote.decision, {request.user.pk})]) for vote in page]
+    rows = []
+    for vote in page:
+        status = sight.status_of(vote.decision, {request.user.pk})
+        rows.append((vote, status, SHOWN_LABELS[status]))
     return render(
         request,
         "screening/my_decisions.html",

@@ -291,7 +291,7 @@ def test_my_decisions_lists_her_own_votes_newest_first_with_links_back(
     assert "Maybe" in html and "“changed”" in html
     queue = reverse("screening:queue", args=[review.slug, TA])
     assert f'href="{queue}?record={b.pk}">Revisit' in html and f'href="{queue}?record={c.pk}">Revisit' in html
-    assert f'href="{conflict_url(review, a)}">See the decision' in html
+    assert f'href="{conflict_url(review, a)}">Decision' in html
     # Blinded: the conflict on c reads "Open", as on every other page of hers.
     assert "Conflict" not in html.split('<main id="main">')[1]
     assert rows(client.get(my_url(review, query="?show=open")).content.decode()) == [b.pk, c.pk]
