@@ -82,16 +82,10 @@ def test_a_conflict_resolved_from_the_keyboard_then_the_next_one(
     users = {u.username: u for u in django_user_model.objects.filter(username__in=["rita", "raj"])}
     # Two more conflicts beside the demo's own (psilocybin): records neither has voted on yet.
     fresh = more_records(demo, 2)
-    for record in fresh:
-        for name, verdict in (("rita", "include"), ("raj", "exclude")):
-            services.cast_vote(
-                review=demo,
-                record=record,
-                stage=TA,
-                reviewer=users[name],
-                verdict=verdict,
-                note=f"{name} says",
-            )
+    votes = [(r, name, verdict) for r in fresh for name, verdict in (("rita", "include"), ("raj", "exclude"))]
+    for record, name, verdict in votes:
+        cast = {"verdict": verdict, "note": f"{name} says"}
+        services.cast_vote(review=demo, record=record, stage=TA, reviewer=users[name], **cast)
     open_conflicts = list(
         ScreeningDecision.objects.filter(review=demo, stage=TA, status="conflict")
         .order_by("record_id")
