@@ -147,6 +147,7 @@ def study_detail(request: HttpRequest, review: Review, kind: FormKind, study_id:
             "form": form,
             "study": study,
             "reports": study.reports.all(),
+            "reports_with_pdf": reports_with_pdf(study.pk),
             "copies": shown_copies(request.user, review, copies),
             "all_submitted": visibility.all_submitted(copies),
             "other_studies": Study.objects.for_review(review).exclude(pk=study.pk).only("id", "label"),
@@ -308,13 +309,16 @@ def _copy_sections(data: coding.CopyData, errors: dict, posted=None) -> list[dic
     return sections
 
 
-def report_pdfs(data: coding.CopyData) -> list[Record]:
-    """The study's reports that have a full-text PDF, shown beside the copy (served by screening, sandboxed)."""
-    with_pdf = set(
-        FullText.objects.filter(record__study_id=data.copy.study_id)
-        .exclude(pdf="")
-        .values_list("record_id", flat=True)
+def reports_with_pdf(study_id: int) -> set[int]:
+    """The ids of a study's reports that have a full-text PDF (served by screening, sandboxed)."""
+    return set(
+        FullText.objects.filter(record__study_id=study_id).exclude(pdf="").values_list("record_id", flat=True)
     )
+
+
+def report_pdfs(data: coding.CopyData) -> list[Record]:
+    """The copy's study's reports that have a PDF, shown beside the form."""
+    with_pdf = reports_with_pdf(data.copy.study_id)
     return [r for r in data.reports if r.pk in with_pdf]
 
 

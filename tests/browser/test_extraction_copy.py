@@ -17,7 +17,9 @@ def williams_with_pdf(review, tmp_path):
     from review.models import Record
     from screening.models import FullText
 
-    record = next(r for r in Record.objects.for_review(review).unique() if r.short_citation == "Williams 2018")
+    record = next(
+        r for r in Record.objects.for_review(review).unique() if r.short_citation == "Williams 2018"
+    )
     full_text, _ = FullText.objects.get_or_create(record=record)
     full_text.file_name = "williams-2018.pdf"
     full_text.pdf.save("williams-2018.pdf", ContentFile(one_page_pdf("Williams 2018 crossover trial")))
@@ -32,7 +34,12 @@ def open_copy(page: Page, live_server, login, review, username: str) -> None:
 
 
 def test_pdf_beside_the_form_arm_grid_and_required_answers(
-    page: Page, live_server, demo_studies, login, settings, tmp_path  # noqa: F811
+    page: Page,
+    live_server,
+    demo_studies,
+    login,
+    settings,
+    tmp_path,  # noqa: F811
 ):
     settings.MEDIA_ROOT = tmp_path
     review = demo_studies
@@ -47,7 +54,7 @@ def test_pdf_beside_the_form_arm_grid_and_required_answers(
     assert frame_box["x"] >= form_box["x"] + form_box["width"]  # beside the form, not below it
     expect(page.get_by_text("Show the PDF")).to_be_hidden()
 
-    page.get_by_label("Arms").fill("Ketamine 0.5 mg/kg\nSaline")
+    page.get_by_role("textbox", name="Arms:").fill("Ketamine 0.5 mg/kg\nSaline")
     page.get_by_role("button", name="Save arms and outcomes").click()
     expect(page.get_by_text("Arms and outcomes saved.")).to_be_visible()
     grid = page.locator("table.arm-grid").first
@@ -69,7 +76,12 @@ def test_pdf_beside_the_form_arm_grid_and_required_answers(
 
 
 def test_on_a_phone_the_pdf_waits_behind_a_toggle(
-    page: Page, live_server, demo_studies, login, settings, tmp_path  # noqa: F811
+    page: Page,
+    live_server,
+    demo_studies,
+    login,
+    settings,
+    tmp_path,  # noqa: F811
 ):
     settings.MEDIA_ROOT = tmp_path
     review = demo_studies
