@@ -237,3 +237,13 @@ def test_the_service_names_each_missing_answer_at_its_cell(review, study, owner,
     copy.refresh_from_db()
     assert copy.status == CopyStatus.DRAFT
     assert Value.history.count() == history_before
+
+
+def test_the_study_page_links_each_report_pdf(review, study, copies, adjudicator, client_for, media):
+    report = study.reports.get()
+    client = client_for(adjudicator)
+    study_url = url("study", review, study.pk)
+    assert pdf_url(review, report) not in client.get(study_url).content.decode()
+    attach_pdf(report)
+    html = client.get(study_url).content.decode()
+    assert f'<a href="{pdf_url(review, report)}" target="_blank" rel="noopener">PDF' in html
