@@ -5,48 +5,43 @@ a toggle and the page does not scroll sideways."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_extraction import demo_studies  # noqa: F401 (a fixture)
+# A fixture: the demo's studies, assigned to rita and raj.
+from tests.browser.test_extraction import demo_studies  # noqa: F401
 from tests.browser.test_full_text import one_page_pdf
 
 
-def williams_with_pdf(review, tmp_path):
+@pytest.fixture
+def open_williams(page: Page, live_server, request, login, settings, tmp_path):
+    """Williams 2018 with a PDF; opens rita's copy of it at the given screen size."""
     from django.core.files.base import ContentFile
 
     from review.models import Record
     from screening.models import FullText
 
+    settings.MEDIA_ROOT = tmp_path
+    review = request.getfixturevalue("demo_studies")
     record = next(
         r for r in Record.objects.for_review(review).unique() if r.short_citation == "Williams 2018"
     )
     full_text, _ = FullText.objects.get_or_create(record=record)
     full_text.file_name = "williams-2018.pdf"
     full_text.pdf.save("williams-2018.pdf", ContentFile(one_page_pdf("Williams 2018 crossover trial")))
-    return record
+
+    def open_at(width: int, height: int) -> None:
+        page.set_viewport_size({"width": width, "height": height})
+        login(page, "rita")
+        page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
+        page.locator('tr[data-study="Williams 2018"]').get_by_role("link", name="Extract").click()
+        expect(page.get_by_role("heading", name="Williams 2018: extraction by rita")).to_be_visible()
+
+    return open_at
 
 
-def open_copy(page: Page, live_server, login, review, username: str) -> None:
-    login(page, username)
-    page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
-    page.locator('tr[data-study="Williams 2018"]').get_by_role("link", name="Extract").click()
-    expect(page.get_by_role("heading", name=f"Williams 2018: extraction by {username}")).to_be_visible()
-
-
-def test_pdf_beside_the_form_arm_grid_and_required_answers(
-    page: Page,
-    live_server,
-    demo_studies,
-    login,
-    settings,
-    tmp_path,  # noqa: F811
-):
-    settings.MEDIA_ROOT = tmp_path
-    review = demo_studies
-    williams_with_pdf(review, tmp_path)
-    page.set_viewport_size({"width": 1366, "height": 900})
-    open_copy(page, live_server, login, review, "rita")
-
+def test_pdf_beside_the_form_arm_grid_and_required_answers(page: Page, open_williams):
+    open_williams(1366, 900)
     frame = page.locator("iframe[name='copy-pdf']")
     expect(frame).to_be_visible()
     expect(frame).to_have_attribute("title", "Full text of Williams 2018")
@@ -75,19 +70,8 @@ def test_pdf_beside_the_form_arm_grid_and_required_answers(
     expect(page.locator("table.arm-grid").first.get_by_text("12")).to_be_visible()
 
 
-def test_on_a_phone_the_pdf_waits_behind_a_toggle(
-    page: Page,
-    live_server,
-    demo_studies,
-    login,
-    settings,
-    tmp_path,  # noqa: F811
-):
-    settings.MEDIA_ROOT = tmp_path
-    review = demo_studies
-    williams_with_pdf(review, tmp_path)
-    page.set_viewport_size({"width": 390, "height": 844})
-    open_copy(page, live_server, login, review, "rita")
+def test_on_a_phone_the_pdf_waits_behind_a_toggle(page: Page, open_williams):
+    open_williams(390, 844)
     frame = page.locator("iframe[name='copy-pdf']")
     expect(frame).to_be_hidden()
     page.get_by_text("Show the PDF").click()
