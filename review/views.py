@@ -22,6 +22,7 @@ from review.constants import DuplicateStatus, JobStatus, RemovalKind
 from review.exports import ExportError
 from review.exports.jobs import download_refusal, export_panel, start_export
 from review.exports.tables import CONTENT_TYPES
+from review.feedback import attempt
 from review.forms import (
     AddMemberForm,
     ColumnMappingForm,
@@ -407,12 +408,11 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
 @review_view(methods=["POST"], perm="review.resolve_duplicates")
 def record_unmerge(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
     record = get_record(review, record_id)
-    try:
-        merging.unmerge(record=record, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Merge undone: #{record.pk} goes to screening again.")
+    attempt(
+        request,
+        lambda: merging.unmerge(record=record, user=request.user),
+        lambda _: f"Merge undone: #{record.pk} goes to screening again.",
+    )
     return redirect("review:record", review_slug=review.slug, record_id=record.pk)
 
 
