@@ -12,23 +12,27 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.calibrate import python_speed  # noqa: E402
-from bench.common import setup_django, studies_with_reports, team, timed  # noqa: E402
+from bench.common import (  # noqa: E402
+    build_timed,
+    setup_django,
+    start_every_consensus,
+    studies_with_reports,
+    submitted_copies,
+    team,
+    timed,
+)
 
 setup_django()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from extraction import reconciliation, versions  # noqa: E402
-from extraction.constants import CopyStatus  # noqa: E402
 from extraction.kinds import EXTRACTION  # noqa: E402
 from extraction.models import Arm, ExtractionCopy, Outcome, Value  # noqa: E402
 from review.exports.jobs import start_export  # noqa: E402
@@ -87,13 +91,7 @@ def build(n_studies: int):
     )
     fields = list(version.fields.in_order())
     studies = studies_with_reports(review, n_studies)
-    copies = ExtractionCopy.objects.bulk_create(
-        ExtractionCopy(
-            study=s, form=version.form, version=version, reviewer=users[r], status=CopyStatus.SUBMITTED
-        )
-        for s in studies
-        for r in ("rita", "raj")
-    )
+    copies = submitted_copies(version, studies, users)
     arms = Arm.objects.bulk_create(
         Arm(copy=c, name=name, position=p) for c in copies for p, name in enumerate(["Ketamine", "Saline"])
     )
@@ -134,12 +132,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=500)
     args = parser.parse_args()
-    print(python_speed())
-    call_command("migrate", verbosity=0)
-    start = time.perf_counter()
-    review, form, studies, users, n_fields, n_values = build(args.studies)
+    (review, form, studies, users, n_fields, n_values), seconds = build_timed(build, args.studies)
     print(
-        f"Generated {len(studies)} studies, {n_fields} fields, {n_values} reviewer values in {time.perf_counter() - start:.1f} s ({connection.vendor})"
+        f"Generated {len(studies)} studies, {n_fields} fields, {n_values} reviewer values in {seconds:.1f} s ({connection.vendor})"
     )
 
     study = studies[len(studies) // 2]
@@ -181,10 +176,7 @@ def main() -> None:
         ),
     )
 
-    start = time.perf_counter()
-    for s in studies:
-        reconciliation.start_consensus(study=s, form=form, user=users["ada"])
-    print(f"(set-up) consensus started for all {len(studies)} studies in {time.perf_counter() - start:.1f} s")
+    start_every_consensus(studies, form, users["ada"])
     # Ada adjudicates: every copy is submitted, so her raw-copies export holds all of them.
     for kind in ("consensus-wide", "consensus-long", "raw-copies"):
         for fmt in ("csv", "xlsx"):

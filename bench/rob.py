@@ -18,19 +18,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.calibrate import python_speed  # noqa: E402
-from bench.common import setup_django, studies_with_reports, team, timed  # noqa: E402
+from bench.common import (  # noqa: E402
+    build_timed,
+    setup_django,
+    start_every_consensus,
+    studies_with_reports,
+    submitted_copies,
+    team,
+    timed,
+)
 
 setup_django()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from extraction import reconciliation  # noqa: E402
 from extraction.comparison import outcome_key  # noqa: E402
-from extraction.constants import CopyStatus  # noqa: E402
 from extraction.models import ExtractionCopy, Outcome, Value  # noqa: E402
 from extraction.risk_of_bias import results, services  # noqa: E402
 from extraction.risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, question_fields  # noqa: E402
@@ -88,13 +93,7 @@ def build(n_results: int):
         )
         for i, s in enumerate(studies)
     )
-    copies = ExtractionCopy.objects.bulk_create(
-        ExtractionCopy(
-            study=s, form=version.form, version=version, reviewer=users[r], status=CopyStatus.SUBMITTED
-        )
-        for s in studies
-        for r in ("rita", "raj")
-    )
+    copies = submitted_copies(version, studies, users)
     places = Outcome.objects.bulk_create(Outcome(copy=c, name="MADRS", time_point="1 day") for c in copies)
     rng = random.Random(10)
     values = []
@@ -116,18 +115,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=300)
     args = parser.parse_args()
-    print(python_speed())
-    call_command("migrate", verbosity=0)
-    start = time.perf_counter()
-    review, form, studies, users, n_fields, n_values = build(args.results)
+    (review, form, studies, users, n_fields, n_values), seconds = build_timed(build, args.results)
     print(
         f"Generated {len(studies)} results, 2 assessors each, {n_fields} fields, {n_values} answers in "
-        f"{time.perf_counter() - start:.1f} s ({connection.vendor})"
+        f"{seconds:.1f} s ({connection.vendor})"
     )
-    start = time.perf_counter()
-    for study in studies:
-        reconciliation.start_consensus(study=study, form=form, user=users["ada"])
-    print(f"(set-up) consensus started for all {len(studies)} studies in {time.perf_counter() - start:.1f} s")
+    start_every_consensus(studies, form, users["ada"])
     # Every disagreement settled (rita's answer) but in the middle study, which waits for the reconciler.
     study = studies[len(studies) // 2]
     from extraction.models import ConsensusValue
