@@ -16,17 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
-    build_timed,
-    setup_django,
-    start_every_consensus,
-    studies_with_reports,
-    submitted_copies,
-    team,
-    timed,
-)
+from bench import common  # noqa: E402
 
-setup_django()
+common.setup_django()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -40,7 +32,7 @@ from review.models import ExportJob  # noqa: E402
 
 
 def measure(label: str, func, repeat: int = 1):
-    result, wall, _cpu, queries = timed(func, repeat)
+    result, wall, _cpu, queries = common.timed(func, repeat)
     print(f"{label:<52} {wall * 1000:9.1f} ms  {queries:4d} queries")
     return result
 
@@ -85,13 +77,13 @@ def raw_value(kind: str, rng: random.Random, agree_with=None):
 
 
 def build(n_studies: int):
-    review, users = team()
+    review, users = common.team()
     version = versions.import_definition(
         kind=EXTRACTION, review=review, data=form_definition(), user=users["owner"], publish=True
     )
     fields = list(version.fields.in_order())
-    studies = studies_with_reports(review, n_studies)
-    copies = submitted_copies(version, studies, users)
+    studies = common.studies_with_reports(review, n_studies)
+    copies = common.submitted_copies(version, studies, users)
     arms = Arm.objects.bulk_create(
         Arm(copy=c, name=name, position=p) for c in copies for p, name in enumerate(["Ketamine", "Saline"])
     )
@@ -132,7 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=500)
     args = parser.parse_args()
-    (review, form, studies, users, n_fields, n_values), seconds = build_timed(build, args.studies)
+    (review, form, studies, users, n_fields, n_values), seconds = common.build_timed(build, args.studies)
     print(
         f"Generated {len(studies)} studies, {n_fields} fields, {n_values} reviewer values in {seconds:.1f} s ({connection.vendor})"
     )
@@ -176,7 +168,7 @@ def main() -> None:
         ),
     )
 
-    start_every_consensus(studies, form, users["ada"])
+    common.start_every_consensus(studies, form, users["ada"])
     # Ada adjudicates: every copy is submitted, so her raw-copies export holds all of them.
     for kind in ("consensus-wide", "consensus-long", "raw-copies"):
         for fmt in ("csv", "xlsx"):

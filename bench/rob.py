@@ -18,17 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import (  # noqa: E402
-    build_timed,
-    setup_django,
-    start_every_consensus,
-    studies_with_reports,
-    submitted_copies,
-    team,
-    timed,
-)
+from bench import common  # noqa: E402
 
-setup_django()
+common.setup_django()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -47,7 +39,7 @@ TOOLS = ["rob2", "rob2-crossover"]
 
 
 def measure(label: str, func, repeat: int = 1):
-    result, wall, cpu, queries = timed(func, repeat)
+    result, wall, cpu, queries = common.timed(func, repeat)
     print(f"{label:<58} {wall * 1000:7.0f} ms wall {cpu * 1000:7.0f} ms CPU {queries:4d} queries")
     measure.cpu += cpu  # type: ignore[attr-defined]
     return result
@@ -78,10 +70,10 @@ def answers_for(tool: str, fields, rng: random.Random, like: dict | None = None)
 
 
 def build(n_results: int):
-    review, users = team()
+    review, users = common.team()
     version = services.install_tools(review=review, tools=TOOLS, user=users["owner"])
     fields = list(version.fields.in_order())
-    studies = studies_with_reports(review, n_results)
+    studies = common.studies_with_reports(review, n_results)
     results = AssessedResult.objects.bulk_create(
         AssessedResult(
             study=s,
@@ -93,7 +85,7 @@ def build(n_results: int):
         )
         for i, s in enumerate(studies)
     )
-    copies = submitted_copies(version, studies, users)
+    copies = common.submitted_copies(version, studies, users)
     places = Outcome.objects.bulk_create(Outcome(copy=c, name="MADRS", time_point="1 day") for c in copies)
     rng = random.Random(10)
     values = []
@@ -115,12 +107,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=300)
     args = parser.parse_args()
-    (review, form, studies, users, n_fields, n_values), seconds = build_timed(build, args.results)
+    (review, form, studies, users, n_fields, n_values), seconds = common.build_timed(build, args.results)
     print(
         f"Generated {len(studies)} results, 2 assessors each, {n_fields} fields, {n_values} answers in "
         f"{seconds:.1f} s ({connection.vendor})"
     )
-    start_every_consensus(studies, form, users["ada"])
+    common.start_every_consensus(studies, form, users["ada"])
     # Every disagreement settled (rita's answer) but in the middle study, which waits for the reconciler.
     study = studies[len(studies) // 2]
     from extraction.models import ConsensusValue
