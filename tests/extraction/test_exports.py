@@ -23,36 +23,23 @@ pytestmark = pytest.mark.django_db
 def reconciled_study(study, copies, reviewer, reviewer2, adjudicator):
     arms = ["Ketamine", "Saline"]
     outcomes = [("MADRS", "24 h", "change from baseline")]
-    fill(
-        copies[0],
-        reviewer,
-        {
-            "design": "Parallel",
-            "ketamine_dose": "0.5",
-            "country": "Sweden",
-            "comparator": ["Saline"],
-            ("n_randomised", "Ketamine"): "20",
-            ("n_randomised", "Saline"): "10",
-            ("change_mean", "MADRS", "Ketamine"): "-12.5",
-        },
-        arms=arms,
-        outcomes=outcomes,
-    )
-    fill(
-        copies[1],
-        reviewer2,
-        {
-            "design": "Parallel",
-            "ketamine_dose": "0.50",
-            "country": "Sweden; Denmark",
-            "comparator": ["Saline"],
-            ("n_randomised", "Ketamine"): "20",
-            ("n_randomised", "Saline"): "10",
-            ("change_mean", "MADRS", "Ketamine"): "-12.0",
-        },
-        arms=arms,
-        outcomes=outcomes,
-    )
+    first = {
+        "design": "Parallel",
+        "ketamine_dose": "0.5",
+        "country": "Sweden",
+        "comparator": ["Saline"],
+        ("n_randomised", "Ketamine"): "20",
+        ("n_randomised", "Saline"): "10",
+        ("change_mean", "MADRS", "Ketamine"): "-12.5",
+    }
+    # The second reviewer writes the dose another way and disagrees on the country and the change.
+    second = first | {
+        "ketamine_dose": "0.50",
+        "country": "Sweden; Denmark",
+        ("change_mean", "MADRS", "Ketamine"): "-12.0",
+    }
+    fill(copies[0], reviewer, first, arms=arms, outcomes=outcomes)
+    fill(copies[1], reviewer2, second, arms=arms, outcomes=outcomes)
     coding.submit_copy(copy=copies[0], user=reviewer)
     coding.submit_copy(copy=copies[1], user=reviewer2)
     consensus = reconciliation.start_consensus(study=study, form=copies[0].form, user=adjudicator)
