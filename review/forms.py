@@ -13,8 +13,8 @@ from review.records import SORTS, RecordFilter, search_records
 
 User = get_user_model()
 
-REVIEW_FIELDS = [
-    "title",
+# The protocol's free-text parts (PICO and eligibility) and the highlighting keywords: each a textarea.
+PROTOCOL_FIELDS = [
     "question",
     "population",
     "intervention",
@@ -22,12 +22,16 @@ REVIEW_FIELDS = [
     "outcomes",
     "inclusion_criteria",
     "exclusion_criteria",
+]
+KEYWORD_FIELDS = ["inclusion_keywords", "exclusion_keywords"]
+REVIEW_FIELDS = [
+    "title",
+    *PROTOCOL_FIELDS,
     "reviewers_per_record_title_abstract",
     "reviewers_per_record_full_text",
     "maybe_counts_as_include",
     "reviewers_resolve_conflicts",
-    "inclusion_keywords",
-    "exclusion_keywords",
+    *KEYWORD_FIELDS,
 ]
 
 
@@ -48,20 +52,7 @@ class ReviewForm(forms.ModelForm):
     class Meta:
         model = Review
         fields = REVIEW_FIELDS
-        widgets = {
-            name: forms.Textarea(attrs={"rows": 3})
-            for name in [
-                "question",
-                "population",
-                "intervention",
-                "comparator",
-                "outcomes",
-                "inclusion_criteria",
-                "exclusion_criteria",
-                "inclusion_keywords",
-                "exclusion_keywords",
-            ]
-        }
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in PROTOCOL_FIELDS + KEYWORD_FIELDS}
         help_texts = {
             "reviewers_per_record_title_abstract": VOTES_NEEDED_HELP,
             "reviewers_per_record_full_text": VOTES_NEEDED_HELP,

@@ -23,14 +23,12 @@ from review.exports import exporters
 from review.jobs import BackgroundJob, job_status_field
 from review.managers import (
     ExportJobQuerySet,
-    LabelQuerySet,
     MembershipQuerySet,
     RecordLabelQuerySet,
     RecordQuerySet,
     RecordRemovalQuerySet,
     ReviewQuerySet,
-    SearchQuerySet,
-    StudyQuerySet,
+    ReviewScopedQuerySet,
     TitleSortKey,
     YearOrZero,
 )
@@ -207,7 +205,7 @@ class Search(models.Model):
     )
 
     history = HistoricalRecords()
-    objects = SearchQuerySet.as_manager()
+    objects = ReviewScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -226,7 +224,7 @@ class Study(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = StudyQuerySet.as_manager()
+    objects = ReviewScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["label", "id"]
@@ -525,7 +523,7 @@ class Label(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = LabelQuerySet.as_manager()
+    objects = ReviewScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

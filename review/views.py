@@ -16,13 +16,14 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods
 
 from review import curation, merging, ris_export, services
-from review.access import get_export_job, get_record, review_view
+from review.access import first_or_404, get_export_job, get_record, review_view
 from review.audit import record_history
 from review.confirmation import confirmation, undo_message
 from review.constants import DuplicateStatus, JobStatus, RemovalKind
 from review.exports import ExportError
 from review.exports.jobs import download_refusal, export_panel, start_export
 from review.exports.tables import CONTENT_TYPES
+from review.feedback import refusal, report_write
 from review.forms import (
     AddMemberForm,
     ColumnMappingForm,
@@ -164,10 +165,9 @@ def team_add(request: HttpRequest, review: Review) -> HttpResponse:
 
 
 def _membership(review: Review, membership_id: int) -> Membership:
-    membership = Membership.objects.filter(review=review, pk=membership_id).select_related("user").first()
-    if membership is None:
-        raise Http404("No such member.")
-    return membership
+    return first_or_404(
+        Membership.objects.filter(review=review, pk=membership_id).select_related("user"), "No such member."
+    )
 
 
 @review_view(methods=["POST"], perm="review.manage_team")
@@ -175,12 +175,11 @@ def team_roles(request: HttpRequest, review: Review, membership_id: int) -> Http
     membership = _membership(review, membership_id)
     form = RolesForm(request.POST, prefix=f"m{membership.pk}")
     if form.is_valid():
-        try:
-            services.set_roles(membership=membership, roles=set(form.cleaned_data["roles"]))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"Roles of {membership.user.username} saved.")
+        report_write(
+            request,
+            lambda: services.set_roles(membership=membership, roles=set(form.cleaned_data["roles"])),
+            done=f"Roles of {membership.user.username} saved.",
+        )
     return redirect("review:team", review_slug=review.slug)
 
 
@@ -205,7 +204,7 @@ def team_remove(request: HttpRequest, review: Review, membership_id: int) -> Htt
     try:
         removal = services.remove_member(membership=membership)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refusal(error))
         return redirect("review:team", review_slug=review.slug)
     if leaving:
         messages.success(request, f"You left “{review.title}”.")
@@ -271,10 +270,10 @@ def imports(request: HttpRequest, review: Review) -> HttpResponse:
 
 
 def _job(review: Review, job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(review=review, pk=job_id).select_related("search").first()
-    if job is None:
-        raise Http404("No such import in this review.")
-    return job
+    return first_or_404(
+        ImportJob.objects.filter(review=review, pk=job_id).select_related("search"),
+        "No such import in this review.",
+    )
 
 
 def _job_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -408,14 +407,12 @@ def duplicate_queue(request: HttpRequest, review: Review) -> HttpResponse:
 
 
 def _pair(review: Review, pair_id: int) -> DuplicatePair:
-    pair = (
-        DuplicatePair.objects.filter(review=review, pk=pair_id)
-        .select_related("record__search", "original__search", "decided_by")
-        .first()
+    return first_or_404(
+        DuplicatePair.objects.filter(review=review, pk=pair_id).select_related(
+            "record__search", "original__search", "decided_by"
+        ),
+        "No such pair in this review.",
     )
-    if pair is None:
-        raise Http404("No such pair in this review.")
-    return pair
 
 
 @review_view(methods=["GET", "POST"], write_perm="review.resolve_duplicates")
@@ -455,7 +452,7 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
                 messages.error(request, "Choose “Duplicates” or “Not duplicates”.")
                 return redirect("review:duplicate_pair", review_slug=review.slug, pair_id=pair.pk)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refusal(error))
             return redirect("review:duplicate_pair", review_slug=review.slug, pair_id=pair.pk)
         following = (
             DuplicatePair.objects.filter(review=review, status=DuplicateStatus.PENDING).order_by("id").first()
@@ -479,12 +476,11 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
 @review_view(methods=["POST"], perm="review.resolve_duplicates")
 def record_unmerge(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
     record = get_record(review, record_id)
-    try:
-        merging.unmerge(record=record, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Merge undone: #{record.pk} goes to screening again.")
+    report_write(
+        request,
+        lambda: merging.unmerge(record=record, user=request.user),
+        done=f"Merge undone: #{record.pk} goes to screening again.",
+    )
     return redirect("review:record", review_slug=review.slug, record_id=record.pk)
 
 
@@ -634,7 +630,7 @@ def record_action(request: HttpRequest, review: Review) -> HttpResponse:
             )
             messages.success(request, f"“{data['label']}” taken off {_records(len(done)).lower()}.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refusal(error))
     return redirect(back)
 
 
@@ -678,10 +674,7 @@ def labels(request: HttpRequest, review: Review) -> HttpResponse:
 
 
 def _label(review: Review, label_id: int) -> Label:
-    label = Label.objects.for_review(review).filter(pk=label_id).first()
-    if label is None:
-        raise Http404("No such label in this review.")
-    return label
+    return first_or_404(Label.objects.for_review(review).filter(pk=label_id), "No such label in this review.")
 
 
 @review_view(methods=["POST"], perm="review.label_records")
@@ -702,12 +695,11 @@ def label_rename(request: HttpRequest, review: Review, label_id: int) -> HttpRes
 @review_view(methods=["POST"], perm="review.label_records")
 def label_delete(request: HttpRequest, review: Review, label_id: int) -> HttpResponse:
     label = _label(review, label_id)
-    try:
-        curation.delete_label(label=label, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Label “{label.name}” deleted.")
+    report_write(
+        request,
+        lambda: curation.delete_label(label=label, user=request.user),
+        done=f"Label “{label.name}” deleted.",
+    )
     return redirect("review:labels", review_slug=review.slug)
 
 

@@ -26,7 +26,7 @@ EXPORT = "\n".join(
 
 
 def test_upload_watch_progress_and_resolve_a_duplicate(
-    page: Page, live_server, demo, login, run_worker, tmp_path
+    page: Page, live_server, demo, login, watch_job, tmp_path
 ):
     export = tmp_path / "embase-update.txt"
     export.write_bytes(EXPORT)
@@ -39,13 +39,7 @@ def test_upload_watch_progress_and_resolve_a_duplicate(
     page.get_by_role("button", name="Import").click()
 
     # Queued: the page polls, and nothing happens until a worker picks the job up.
-    progress = page.get_by_role("progressbar", name="Import progress")
-    expect(progress).to_have_attribute("aria-valuenow", "0")
-    expect(page.get_by_text("Waiting for the worker")).to_be_visible()
-
-    worker = run_worker()
-    expect(progress).to_have_attribute("aria-valuenow", "100", timeout=20_000)
-    expect(page.locator("[data-status]")).to_have_text("Imported")
+    worker = watch_job(page, progress="Import progress", done="Imported")
     expect(page.locator('[data-count="imported"]')).to_have_text("2")
     expect(page.locator('[data-count="duplicates_queued"]')).to_have_text("1")
     worker.join(timeout=10)
