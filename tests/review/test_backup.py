@@ -98,7 +98,9 @@ def test_restore_takes_new_ids_and_keeps_links_files_and_their_absence(demo):
     restored_records = Record.objects.for_review(restored)
     assert min(restored_records.values_list("pk", flat=True)) > gone
     duplicates = restored_records.filter(duplicate_of__isnull=False)
-    assert duplicates.count() == Record.objects.for_review(demo).filter(duplicate_of__isnull=False).count() > 0
+    assert (
+        duplicates.count() == Record.objects.for_review(demo).filter(duplicate_of__isnull=False).count() > 0
+    )
     assert not duplicates.exclude(duplicate_of__review=restored).exists()
     assert restored.searches.get(source_name="Hand search of reference lists").file.name == ""
     assert _comparable(_backup(restored)) == _comparable(original)
