@@ -181,7 +181,7 @@ def prisma_counts(review: Review) -> PrismaCounts:
         new_studies=studies,
         total_studies=studies,
         total_reports=values["new_reports"],
-        urls=_urls(review),
+        urls=_urls(review) | _single_search_urls(review, searches, without_search=without_search),
         breakdown_urls={
             "database_specific_results": breakdown_urls.get("database_specific_results", {}),
             "register_specific_results": breakdown_urls.get("register_specific_results", {}),
@@ -206,6 +206,19 @@ def _urls(review: Review) -> dict[str, str]:
         "total_reports": {**unique, Stage.FULL_TEXT: "included"},
     }
     return {name: _records_url(review, **filters) for name, filters in links.items()}
+
+
+def _single_search_urls(review: Review, searches: list[tuple], *, without_search: int) -> dict[str, str]:
+    """A source box (databases, registers, each other method) links to the record list of its search when
+    it has exactly one: the list filters by one search at a time, and a link to some of a box's records
+    would mislead."""
+    by_box: dict[str, list[int]] = {}
+    for pk, _name, kind, other_method, _n in searches:
+        box = OTHER_METHOD_RESULTS[other_method] if kind == SourceKind.OTHER else f"{kind}_results"
+        by_box.setdefault(box, []).append(pk)
+    if without_search:
+        by_box.setdefault("database_results", []).append(0)  # records without a search: no filter
+    return {box: _records_url(review, source=str(pks[0])) for box, pks in by_box.items() if len(pks) == 1}
 
 
 # The numbers `_count` adds up record group by record group; the others are computed apart.
