@@ -84,14 +84,18 @@ def _standing(review: Review):
     }
     everything = records.values(**before_full_text, **no_full_text).annotate(n=Count("pk")).order_by()
     full_text = FullText.objects.filter(record=OuterRef("pk"))
-    at_full_text = (
-        records.filter(
-            Q(pk__in=FullText.objects.filter(record__review=review).values("record"))
-            | Q(
-                pk__in=ScreeningDecision.objects.filter(review=review, stage=Stage.FULL_TEXT).values("record")
-            )
-            | Q(pk__in=Vote.objects.filter(record__review=review, stage=Stage.FULL_TEXT).values("record"))
+    # One IN over a UNION, not three INs joined by OR: PostgreSQL guesses most records pass an OR of
+    # subqueries, and a plan that large is compiled by its JIT first (2 s of the 2.4 s at 100,000 records).
+    reached_full_text = (
+        FullText.objects.filter(record__review=review)
+        .values("record")
+        .union(
+            ScreeningDecision.objects.filter(review=review, stage=Stage.FULL_TEXT).values("record"),
+            Vote.objects.filter(record__review=review, stage=Stage.FULL_TEXT).values("record"),
         )
+    )
+    at_full_text = (
+        records.filter(pk__in=reached_full_text)
         .annotate(
             ft=FilteredRelation(
                 "screening_decisions", condition=Q(screening_decisions__stage=Stage.FULL_TEXT)
