@@ -156,7 +156,6 @@ class ImportUploadForm(forms.Form):
             cleaned["file_format"] = file_format
         return cleaned
 
-
     def _check_other_method(self, cleaned: dict) -> None:
         # PRISMA counts another method's records on one of three lines: which one is the uploader's to say.
         kind, method = cleaned.get("kind"), cleaned.get("other_method")
