@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from review import services
-from review.constants import ImportFormat, RemovalKind, Role, SourceKind
+from review.constants import ImportFormat, OtherMethod, RemovalKind, Role, SourceKind
 from review.importers import ImportFormatError, check_size, delimited
 from review.importers.detect import detect_format, read_head
 from review.managers import RecordQuerySet
@@ -131,6 +131,13 @@ class ImportUploadForm(forms.Form):
         max_length=200, help_text="PubMed, Embase (Ovid), ClinicalTrials.gov, citation searching…"
     )
     kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.DATABASE)
+    other_method = forms.ChoiceField(
+        label="Other method",
+        choices=[("", "—"), *OtherMethod.choices],
+        required=False,
+        help_text="For a source of kind “other method”: websites, organisations or citation searching "
+        "(the PRISMA 2020 line it counts in).",
+    )
     date_searched = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     query = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="The search as run."
@@ -151,6 +158,7 @@ class ImportUploadForm(forms.Form):
         """The format, read from the start of the file only: a large upload stays on disk, unread,
         until the worker imports it."""
         cleaned = super().clean()
+        self._check_other_method(cleaned)
         upload = cleaned.get("file")
         if upload is None:
             return cleaned
@@ -164,6 +172,17 @@ class ImportUploadForm(forms.Form):
         else:
             cleaned["file_format"] = file_format
         return cleaned
+
+    def _check_other_method(self, cleaned: dict) -> None:
+        # PRISMA counts another method's records on one of three lines: which one is the uploader's to say.
+        kind, method = cleaned.get("kind"), cleaned.get("other_method")
+        if kind == SourceKind.OTHER and not method:
+            self.add_error(
+                "other_method", "Choose the other method: websites, organisations or citation searching."
+            )
+        elif kind and kind != SourceKind.OTHER and method:
+            self.add_error("other_method", "Only a source of kind “other method” has an other method.")
+        cleaned["other_method"] = method or OtherMethod.CITATION
 
 
 class ColumnMappingForm(forms.Form):

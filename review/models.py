@@ -377,6 +377,7 @@ class ImportJob(BackgroundJob):
     file_name = models.CharField(max_length=300)
     source_name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.DATABASE)
+    other_method = models.CharField(max_length=20, choices=OtherMethod.choices, default=OtherMethod.CITATION)
     date_searched = models.DateField(null=True, blank=True)
     query = models.TextField(blank=True)
     file_format = models.CharField(max_length=20, choices=ImportFormat.choices, default=ImportFormat.AUTO)

@@ -249,6 +249,7 @@ def imports(request: HttpRequest, review: Review) -> HttpResponse:
             file_name=upload.name,
             source_name=form.cleaned_data["source_name"],
             kind=form.cleaned_data["kind"],
+            other_method=form.cleaned_data["other_method"],
             date_searched=form.cleaned_data["date_searched"],
             query=form.cleaned_data["query"],
             file_format=form.cleaned_data["file_format"],
