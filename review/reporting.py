@@ -11,7 +11,7 @@ from django.urls import reverse
 from extraction import kinds, reconciliation, visibility
 from extraction.constants import CopyStatus
 from extraction.models import ExtractionForm
-from review.constants import DuplicateStatus
+from review.constants import DuplicateStatus, SourceKind
 from review.managers import removed_now
 from review.models import DuplicatePair, Membership, Record, Review, Search, Study
 from screening.progress import StageProgress, stage_progress
@@ -22,7 +22,7 @@ from screening.visibility import Sight
 @dataclass(frozen=True)
 class SourceCount:
     source_name: str
-    kind: str
+    kind: str  # as shown: "Database", "Register", "Other method"
     records: int
 
 
@@ -83,7 +83,7 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
     sources = [
         SourceCount(
             source_name=s["source_name"],
-            kind=s["kind"],
+            kind=SourceKind(s["kind"]).label,
             records=per_search.get(s["pk"], {}).get("total", 0),
         )
         for s in Search.objects.for_review(review)

@@ -73,9 +73,9 @@ def test_the_admin_names_models_in_good_english(make_user, client_for):
     assert "Extraction copies" in html and "copys" not in html.lower()
 
 
-def test_review_pages_use_the_one_date_format():
+def test_every_page_uses_the_one_date_format():
     """Templates write {{ value|date }} or a named format (config/formats), never a pattern of their own;
-    "c" (ISO 8601) is for machines, in datetime attributes."""
-    own = re.compile(r"""\|date:["'](?![A-Z_]+_FORMAT["']|c["'])""")
-    for path in [*(TEMPLATES / "review").rglob("*.html"), TEMPLATES / "base.html"]:
+    "c" (ISO 8601) is for machines, in datetime attributes, and "e" names the time zone."""
+    own = re.compile(r"""\|date:["'](?![A-Z_]+_FORMAT["']|[ce]["'])""")
+    for path in TEMPLATES.rglob("*.html"):
         assert not own.search(path.read_text()), path
