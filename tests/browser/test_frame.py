@@ -54,6 +54,25 @@ def test_on_a_phone_the_menu_folds_and_nothing_scrolls_sideways(browser: Browser
     context.close()
 
 
+@pytest.mark.parametrize("username", sorted(MENUS))
+def test_every_menu_page_of_every_role_fits_a_phone(browser: Browser, live_server, demo, login, username):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    login(page, username)
+    page.goto(f"{live_server.url}/reviews/{demo.slug}/")
+    links = page.get_by_role("navigation", name="Review").locator("ul a")
+    hrefs = links.evaluate_all("links => links.map(a => a.href)")
+    assert len(hrefs) == len(MENUS[username])
+    too_wide = {}
+    for label, href in zip(MENUS[username], hrefs, strict=True):
+        assert page.goto(href).status == 200, label
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[label] = width
+    assert too_wide == {}, f"{username}: pages wider than the phone: {too_wide}"
+    context.close()
+
+
 def test_the_account_menu_opens_and_logs_out(page: Page, live_server, demo, login):
     login(page, "victor")
     account = page.locator("details.account > summary")

@@ -247,3 +247,10 @@ def test_the_study_page_links_each_report_pdf(review, study, copies, adjudicator
     attach_pdf(report)
     html = client.get(study_url).content.decode()
     assert f'<a href="{pdf_url(review, report)}" target="_blank" rel="noopener">PDF' in html
+
+
+def test_a_question_per_arm_is_named_before_any_arm_is_added(review, copies, reviewer, client_for):
+    # "N randomised" is asked per arm: with no arm yet, it has no field, but its name still stands there.
+    html = page(client_for(reviewer), review, copies[0])
+    before_arms = re.search(r'<p class="field-label">N randomised</p>\s*<span class="helptext">', html)
+    assert before_arms and "Add the arms above to answer this per arm." in html
