@@ -73,6 +73,16 @@ def test_every_menu_page_of_every_role_fits_a_phone(browser: Browser, live_serve
     context.close()
 
 
+@pytest.mark.parametrize("username", sorted(MENUS))
+def test_each_roles_menu_is_one_line_on_a_laptop(page: Page, live_server, demo, login, username):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    login(page, username)
+    page.goto(f"{live_server.url}/reviews/{demo.slug}/")
+    links = page.get_by_role("navigation", name="Review").locator("ul a")
+    tops = set(links.evaluate_all("links => links.map(a => Math.round(a.getBoundingClientRect().top))"))
+    assert len(tops) == 1, f"{username}'s menu wraps onto {len(tops)} lines"
+
+
 def test_the_account_menu_opens_and_logs_out(page: Page, live_server, demo, login):
     login(page, "victor")
     account = page.locator("details.account > summary")
