@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -344,3 +345,9 @@ def test_consensus_and_form_pages_have_fixed_query_counts(
     assert "from reviewer" in html and "History" in html
     with django_assert_max_num_queries(12):
         assert owner_client.get(url("form", review)).status_code == 200
+
+
+def test_the_reconcile_page_counts_in_good_english(review, copies, reviewer, reviewer2, adjudicator, client_for):
+    submitted_pair(copies, reviewer, reviewer2)  # only the country differs
+    html = client_for(adjudicator).get(url("reconcile", review, copies[0].study.pk)).content.decode()
+    assert re.search(r"\d+ answers compared; 1 disagrees\.", html)
