@@ -347,7 +347,9 @@ def test_consensus_and_form_pages_have_fixed_query_counts(
         assert owner_client.get(url("form", review)).status_code == 200
 
 
-def test_the_reconcile_page_counts_in_good_english(review, copies, reviewer, reviewer2, adjudicator, client_for):
+def test_the_reconcile_page_counts_in_good_english(
+    review, copies, reviewer, reviewer2, adjudicator, client_for
+):
     submitted_pair(copies, reviewer, reviewer2)  # only the country differs
     html = client_for(adjudicator).get(url("reconcile", review, copies[0].study.pk)).content.decode()
     assert re.search(r"\d+ answers compared; 1 disagrees\.", html)
