@@ -4,3 +4,7 @@ from django.dispatch import Signal
 
 # Sent after an owner saves a review's settings; arguments: review, user, changed (the changed field names).
 settings_changed = Signal()
+
+# Sent inside the transaction that puts records back among the records to screen (a removal restored, a
+# merge undone); arguments: review, record_ids. Screening lowers its queue floors (screening.queue_floor).
+records_returned = Signal()

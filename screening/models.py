@@ -153,3 +153,28 @@ class ScreeningTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.status} voter {self.voter} partner {self.partner}: {self.count}"
+
+
+class QueueFloor(models.Model):
+    """Where one reviewer's queue starts at one stage: no record of the review with an id below `below` is
+    in her queue, so the walk to her next record starts here instead of reading every record she or the
+    team already settled. A cache, kept correct by screening.queue_floor: the walk raises it, and every
+    change that can put a record back into a queue (undo, a title/abstract include opening full text, a
+    report found after all, a restored or unmerged record) lowers it in the same transaction. `version`
+    changes with every write, so a raise computed from an older state is refused."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    # A user id rather than a foreign key, as in ScreeningTally: the row is a cache, never shown.
+    user = models.IntegerField()
+    below = models.BigIntegerField(default=0)
+    version = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Its index serves the one read: "this reviewer's floor at this stage" (queue_floor.read).
+            models.UniqueConstraint(fields=["review", "stage", "user"], name="unique_queue_floor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} queue of user {self.user} starts at record {self.below}"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from review.constants import Stage
 from review.models import ExclusionReason, Record, Review
 from review.services import ensure_study_for_report
-from screening import tallies
+from screening import queue_floor, tallies
 from screening.constants import MAX_PDF_BYTES, RESOLVED, DecisionStatus, FinalVerdict, Verdict
 from screening.models import FullText, ScreeningDecision, Vote
 from screening.visibility import Sight
@@ -91,12 +91,33 @@ def next_records(
     *, review: Review, stage: str, user, after: int | None = None, limit: int = 2
 ) -> list[Record]:
     """The next `limit` records of the user's queue after record id `after` (wrapping round): the one to
-    show and the one to prefetch. One query, two when it wraps."""
-    found = list(queue(review=review, stage=stage, user=user, above=after).only(*RECORD_FIELDS)[:limit])
+    show and the one to prefetch. One query, two when it wraps, plus the floor's read (and its raise when
+    the walk started from it): no walk starts below the user's floor (screening.queue_floor), so none reads
+    the records already settled."""
+    floor = queue_floor.read(review=review, stage=stage, user=user)
+    found = list(
+        queue(review=review, stage=stage, user=user, above=_floor_or(after, floor)).only(*RECORD_FIELDS)[
+            :limit
+        ]
+    )
+    # The first record of the queue, when this walk started from the floor: the floor may rise to it.
+    first = found[0].pk if found and (after is None or after < floor.below) else None
     if after is not None and len(found) < limit:
-        wrapped = queue(review=review, stage=stage, user=user, below=after + 1).only(*RECORD_FIELDS)
-        found += [r for r in wrapped[: limit - len(found)] if r not in found]
+        wrapped = queue(review=review, stage=stage, user=user, above=_floor_or(None, floor), below=after + 1)
+        from_start = list(wrapped.only(*RECORD_FIELDS)[: limit - len(found)])
+        if from_start:
+            first = from_start[0].pk
+        found += [r for r in from_start if r not in found]
+    if first is not None:
+        queue_floor.raise_to(review=review, stage=stage, user=user, seen=floor, first=first)
     return found
+
+
+def _floor_or(after: int | None, floor: queue_floor.Floor) -> int | None:
+    """The walk's exclusive lower bound: `after`, or just under the floor when that is higher."""
+    if floor.below <= 0:
+        return after
+    return max(after, floor.below - 1) if after is not None else floor.below - 1
 
 
 def screenable_record(*, review: Review, stage: str, user, record_id: int) -> Record | None:
@@ -123,7 +144,8 @@ def previous_record(*, review: Review, stage: str, user, before: int) -> Record 
         .values_list("record_id", flat=True)
         .first()
     )
-    in_queue = queue(review=review, stage=stage, user=user, above=voted_id, below=before)
+    floor = queue_floor.read(review=review, stage=stage, user=user)
+    in_queue = queue(review=review, stage=stage, user=user, above=_floor_or(voted_id, floor), below=before)
     nearest = in_queue.only(*RECORD_FIELDS).order_by("-pk").first()
     if nearest is None and voted_id is not None:
         nearest = Record.objects.for_review(review).only(*RECORD_FIELDS).filter(pk=voted_id).first()
@@ -190,7 +212,10 @@ def _settle(*, decision: ScreeningDecision, review: Review, record: Record) -> C
         _, created = ScreeningDecision.objects.get_or_create(
             review=review, record=record, stage=Stage.FULL_TEXT
         )
-        return tallies.keys_of(Stage.FULL_TEXT, DecisionStatus.PENDING, []) if created else Counter()
+        if not created:
+            return Counter()
+        queue_floor.lower(review=review, record_ids=[record.pk], stages=[Stage.FULL_TEXT])
+        return tallies.keys_of(Stage.FULL_TEXT, DecisionStatus.PENDING, [])
     ensure_study_for_report(record=record)
     return Counter()
 
@@ -375,6 +400,7 @@ def withdraw_last_vote(*, review: Review, stage: str, reviewer) -> Record | None
     change = _update_decision(
         decision=decision, votes=votes, review=review, record=last.record, user=reviewer, before=before
     )
+    queue_floor.lower(review=review, record_ids=[last.record_id], stages=[stage], user=reviewer)
     tallies.write(review.pk, change)
     return last.record
 
@@ -457,6 +483,9 @@ def attach_full_text(
     if pdf is not None:
         _check_pdf(pdf)
     full_text, _ = FullText.objects.select_for_update().get_or_create(record=record)
+    if pdf is not None and full_text.not_retrieved:
+        # Found after all: the record is open for votes at full text again.
+        queue_floor.lower(review=review, record_ids=[record.pk], stages=[Stage.FULL_TEXT])
     if pdf is not None:
         full_text.pdf.save(f"{record.pk}.pdf", pdf, save=False)
         full_text.file_name = pdf.name[:300]
