@@ -50,6 +50,13 @@ class ScreeningDecision(models.Model):
         indexes = [
             # The queue and the conflict list: a review's records at a stage with a given status, in id order.
             models.Index(fields=["review", "stage", "status", "record"], name="decision_queue_idx"),
+            # The conflicts list's keyset pages (services.conflict_page): "this review's open conflicts after
+            # (stage, record), by stage then record", a small index of the few rows in conflict.
+            models.Index(
+                fields=["review", "stage", "record"],
+                condition=models.Q(status=DecisionStatus.CONFLICT),
+                name="decision_conflict_idx",
+            ),
         ]
 
     def __str__(self) -> str:
