@@ -284,7 +284,7 @@ class Record(models.Model):
         indexes = [
             # The screening queue and record list: a review's unique records in id order.
             models.Index(fields=["review", "duplicate_of", "id"], name="record_review_unique_idx"),
-            # The dashboard's counts of records, per search and of duplicates (review.reporting), read
+            # PRISMA's counts of records per search and of duplicates (review.prisma.flow), read
             # from the index alone.
             models.Index(fields=["review", "search", "duplicate_of"], name="record_review_search_idx"),
             # Exact de-duplication and the record list's search: "this review's records with this DOI".
@@ -569,3 +569,27 @@ class RecordLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} on #{self.record_id}"
+
+
+class RecordTally(models.Model):
+    """A review's records counted per search, kept by the database itself (triggers on records and
+    removals, migration 0011_record_tally), so the dashboard and the screening queue's count read a row a
+    search instead of counting 100,000 records, whichever way records are written: the importer's COPY or
+    bulk INSERTs, merges, removals, the ORM, a restore. Read through review.records.record_counts."""
+
+    # Plain ids rather than foreign keys: the triggers write these rows while Django deletes a review's
+    # records, after it has deleted the review's dependents; the counts fall back to 0 as rows go.
+    review_id = models.IntegerField()
+    search = models.IntegerField(help_text="The search's id; 0 for records from no search.")
+    records = models.IntegerField(default=0)
+    duplicates = models.IntegerField(default=0, help_text="Records marked as duplicates of another.")
+    removed = models.IntegerField(default=0, help_text="Records removed before screening, not duplicates.")
+
+    class Meta:
+        constraints = [
+            # The triggers' upsert key; its index also serves the one read, "this review's tallies".
+            models.UniqueConstraint(fields=["review_id", "search"], name="unique_record_tally")
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.review_id} search {self.search}: {self.records} records"

@@ -344,3 +344,43 @@ def records_in_screening(records: QuerySet) -> set[int]:
         if hook := getattr(app_config, "records_in_screening", None):
             found |= set(hook(records).values_list("pk", flat=True))
     return found
+
+
+# The review's totals ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    """Records of one search (or of a whole review): all of them, the duplicates, and those removed before
+    screening that are not duplicates. The rest are the records to screen."""
+
+    records: int = 0
+    duplicates: int = 0
+    removed: int = 0
+
+    @property
+    def to_screen(self) -> int:
+        return self.records - self.duplicates - self.removed
+
+    def __add__(self, other: RecordCounts) -> RecordCounts:
+        return RecordCounts(
+            self.records + other.records, self.duplicates + other.duplicates, self.removed + other.removed
+        )
+
+
+def record_counts(review) -> dict[int | None, RecordCounts]:
+    """Per search id (None: records from no search), read from the tallies the database keeps
+    (review.models.RecordTally): one short query whatever the number of records."""
+    from review.models import RecordTally
+
+    return {
+        row.search or None: RecordCounts(row.records, row.duplicates, row.removed)
+        for row in RecordTally.objects.filter(review_id=review.pk).only(
+            "search", "records", "duplicates", "removed"
+        )
+    }
+
+
+def review_record_counts(review) -> RecordCounts:
+    """The review's totals (the sum of record_counts)."""
+    return sum(record_counts(review).values(), RecordCounts())
