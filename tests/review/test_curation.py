@@ -82,7 +82,8 @@ def test_bulk_actions_take_the_same_queries_for_2_and_40_records(review, owner, 
         # the removals and their history rows; release.
         with django_assert_num_queries(7):
             curation.remove_records(review=review, record_ids=records, user=owner, kind="other", reason="x")
-        with django_assert_num_queries(6):
+        # Restoring also lowers the screening queues' floors (screening.queue_floor): one UPDATE more.
+        with django_assert_num_queries(7):
             curation.restore_records(review=review, record_ids=records, user=owner)
         with django_assert_num_queries(7):
             curation.label_records(review=review, record_ids=records, label=label, user=owner)
