@@ -42,16 +42,14 @@ def test_the_tallies_equal_a_count_of_the_records(review, owner, seed):
     rng = random.Random(seed)
     searches = [Search.objects.create(review=review, source_name=n, kind=SourceKind.DATABASE) for n in "AB"]
     other = Review.objects.create(slug=f"other-{seed}", title="Another review")
-    made = 0
 
     def records() -> list[Record]:
         return list(Record.objects.for_review(review).order_by("pk"))
 
-    for number in range(60):
+    for made in range(60):
         action = rng.choice(
             ["import", "save", "merge", "unmerge", "remove", "restore", "bulk", "delete", "other"]
         )
-        made += 1
         if action == "import":
             search = rng.choice([*searches, None])
             rows = [
@@ -92,7 +90,7 @@ def test_the_tallies_equal_a_count_of_the_records(review, owner, seed):
                 record.removals.all().delete()
                 record.duplicate_pairs.all().delete()
                 record.delete()
-        assert kept(review) == from_scratch(review), (number, action)
+        assert kept(review) == from_scratch(review), (made, action)
     assert review_record_counts(review) == sum(from_scratch(review).values(), RecordCounts())
     assert kept(other) == from_scratch(other)
 
