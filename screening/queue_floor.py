@@ -16,7 +16,7 @@ Nothing else adds a record to a queue: votes, decisions and removals only take r
 records take ids above every record the review already has (floors are ids of existing records).
 
 The only race is a floor row created while a lowering runs (the lowering would not see the new row): both
-take the same lock on the review's row, so one waits for the other."""
+take the same lock on the review (an advisory one), so one waits for the other."""
 
 from __future__ import annotations
 
@@ -45,11 +45,18 @@ def read(*, review: Review, stage: str, user) -> Floor:
     return Floor(**row) if row else Floor(below=0, version=None)
 
 
+# The first key of the advisory locks below: says "queue floors" among whatever else takes such locks.
+LOCK_CLASS = 0x51F1
+
+
 def _lock_review(review_id: int) -> None:
-    """Serialise floor rows being created with floors being lowered (a no-op on SQLite, which runs one
-    writer at a time). FOR NO KEY UPDATE leaves foreign-key checks on the review free."""
-    if connection.vendor != "sqlite":
-        list(Review.objects.select_for_update(no_key=True).filter(pk=review_id).values_list("pk"))
+    """Serialise floor rows being created with floors being lowered, per review, until the transaction
+    ends (a no-op on SQLite, which runs one writer at a time). An advisory lock rather than a row lock on
+    the review: nothing else takes it, so it cannot deadlock with a transaction that changed the review
+    and then locks decisions (a lower number of votes per record decides records waiting)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s::integer, %s::integer)", [LOCK_CLASS, review_id])
 
 
 def raise_to(*, review: Review, stage: str, user, seen: Floor, first: int) -> None:
