@@ -74,3 +74,75 @@ def timed(func, repeat: int = 1):
             best_wall = min(best_wall, time.perf_counter() - wall)
             best_cpu = min(best_cpu, time.process_time() - cpu)
     return result, best_wall, best_cpu, len(queries.captured_queries)
+
+
+def build_timed(build, *args):
+    """Print the machine's speed, create the schema, and run `build(*args)`: (its result, seconds taken)."""
+    from django.core.management import call_command
+
+    from bench.calibrate import python_speed
+
+    print(python_speed())
+    call_command("migrate", verbosity=0)
+    start = time.perf_counter()
+    result = build(*args)
+    return result, time.perf_counter() - start
+
+
+def submitted_copies(version, studies, users) -> list:
+    """rita's and raj's submitted copies of `version`'s form for every study, in that order per study."""
+    from extraction.constants import CopyStatus
+    from extraction.models import ExtractionCopy
+
+    return ExtractionCopy.objects.bulk_create(
+        ExtractionCopy(
+            study=s, form=version.form, version=version, reviewer=users[r], status=CopyStatus.SUBMITTED
+        )
+        for s in studies
+        for r in ("rita", "raj")
+    )
+
+
+def start_every_consensus(studies, form, user) -> None:
+    """Consensus started on every study (set-up), with how long it took."""
+    from extraction import reconciliation
+
+    start = time.perf_counter()
+    for study in studies:
+        reconciliation.start_consensus(study=study, form=form, user=user)
+    print(f"(set-up) consensus started for all {len(studies)} studies in {time.perf_counter() - start:.1f} s")
+
+
+def screened_in_bulk(review, votes, *, when) -> None:
+    """Two votes per record at title/abstract, written in bulk around screening.services, with the
+    decision they reach: agreeing votes settle the record, others make a conflict. `votes` holds
+    `(record_id, ((reviewer, verdict), (reviewer, verdict)))`; the tallies are the caller's to recount."""
+    from screening.models import ScreeningDecision, Vote
+
+    votes = list(votes)
+    settled = {"include": "included", "exclude": "excluded"}
+    decisions = ScreeningDecision.objects.bulk_create(
+        ScreeningDecision(
+            review=review,
+            record_id=record_id,
+            stage="title_abstract",
+            votes_count=len(pair),
+            status=settled[a] if a == b else "conflict",
+            verdict=a if a == b else "",
+            conflict_since=None if a == b else when,
+        )
+        for record_id, pair in votes
+        for a, b in [(pair[0][1], pair[1][1])]
+    )
+    Vote.objects.bulk_create(
+        Vote(
+            decision=decision,
+            record_id=decision.record_id,
+            stage="title_abstract",
+            reviewer=reviewer,
+            verdict=verdict,
+            created_at=when,
+        )
+        for decision, (_record_id, pair) in zip(decisions, votes, strict=True)
+        for reviewer, verdict in pair
+    )

@@ -12,23 +12,19 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.calibrate import python_speed  # noqa: E402
-from bench.common import setup_django, studies_with_reports, team, timed  # noqa: E402
+from bench import common  # noqa: E402
 
-setup_django()
+common.setup_django()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from extraction import reconciliation, versions  # noqa: E402
-from extraction.constants import CopyStatus  # noqa: E402
 from extraction.kinds import EXTRACTION  # noqa: E402
 from extraction.models import Arm, ExtractionCopy, Outcome, Value  # noqa: E402
 from review.exports.jobs import start_export  # noqa: E402
@@ -36,7 +32,7 @@ from review.models import ExportJob  # noqa: E402
 
 
 def measure(label: str, func, repeat: int = 1):
-    result, wall, _cpu, queries = timed(func, repeat)
+    result, wall, _cpu, queries = common.timed(func, repeat)
     print(f"{label:<52} {wall * 1000:9.1f} ms  {queries:4d} queries")
     return result
 
@@ -81,19 +77,13 @@ def raw_value(kind: str, rng: random.Random, agree_with=None):
 
 
 def build(n_studies: int):
-    review, users = team()
+    review, users = common.team()
     version = versions.import_definition(
         kind=EXTRACTION, review=review, data=form_definition(), user=users["owner"], publish=True
     )
     fields = list(version.fields.in_order())
-    studies = studies_with_reports(review, n_studies)
-    copies = ExtractionCopy.objects.bulk_create(
-        ExtractionCopy(
-            study=s, form=version.form, version=version, reviewer=users[r], status=CopyStatus.SUBMITTED
-        )
-        for s in studies
-        for r in ("rita", "raj")
-    )
+    studies = common.studies_with_reports(review, n_studies)
+    copies = common.submitted_copies(version, studies, users)
     arms = Arm.objects.bulk_create(
         Arm(copy=c, name=name, position=p) for c in copies for p, name in enumerate(["Ketamine", "Saline"])
     )
@@ -134,12 +124,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--studies", type=int, default=500)
     args = parser.parse_args()
-    print(python_speed())
-    call_command("migrate", verbosity=0)
-    start = time.perf_counter()
-    review, form, studies, users, n_fields, n_values = build(args.studies)
+    (review, form, studies, users, n_fields, n_values), seconds = common.build_timed(build, args.studies)
     print(
-        f"Generated {len(studies)} studies, {n_fields} fields, {n_values} reviewer values in {time.perf_counter() - start:.1f} s ({connection.vendor})"
+        f"Generated {len(studies)} studies, {n_fields} fields, {n_values} reviewer values in {seconds:.1f} s ({connection.vendor})"
     )
 
     study = studies[len(studies) // 2]
@@ -181,10 +168,7 @@ def main() -> None:
         ),
     )
 
-    start = time.perf_counter()
-    for s in studies:
-        reconciliation.start_consensus(study=s, form=form, user=users["ada"])
-    print(f"(set-up) consensus started for all {len(studies)} studies in {time.perf_counter() - start:.1f} s")
+    common.start_every_consensus(studies, form, users["ada"])
     # Ada adjudicates: every copy is submitted, so her raw-copies export holds all of them.
     for kind in ("consensus-wide", "consensus-long", "raw-copies"):
         for fmt in ("csv", "xlsx"):

@@ -18,19 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.calibrate import python_speed  # noqa: E402
-from bench.common import setup_django, studies_with_reports, team, timed  # noqa: E402
+from bench import common  # noqa: E402
 
-setup_django()
+common.setup_django()
 
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from extraction import reconciliation  # noqa: E402
 from extraction.comparison import outcome_key  # noqa: E402
-from extraction.constants import CopyStatus  # noqa: E402
 from extraction.models import ExtractionCopy, Outcome, Value  # noqa: E402
 from extraction.risk_of_bias import results, services  # noqa: E402
 from extraction.risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, question_fields  # noqa: E402
@@ -42,7 +39,7 @@ TOOLS = ["rob2", "rob2-crossover"]
 
 
 def measure(label: str, func, repeat: int = 1):
-    result, wall, cpu, queries = timed(func, repeat)
+    result, wall, cpu, queries = common.timed(func, repeat)
     print(f"{label:<58} {wall * 1000:7.0f} ms wall {cpu * 1000:7.0f} ms CPU {queries:4d} queries")
     measure.cpu += cpu  # type: ignore[attr-defined]
     return result
@@ -73,10 +70,10 @@ def answers_for(tool: str, fields, rng: random.Random, like: dict | None = None)
 
 
 def build(n_results: int):
-    review, users = team()
+    review, users = common.team()
     version = services.install_tools(review=review, tools=TOOLS, user=users["owner"])
     fields = list(version.fields.in_order())
-    studies = studies_with_reports(review, n_results)
+    studies = common.studies_with_reports(review, n_results)
     results = AssessedResult.objects.bulk_create(
         AssessedResult(
             study=s,
@@ -88,13 +85,7 @@ def build(n_results: int):
         )
         for i, s in enumerate(studies)
     )
-    copies = ExtractionCopy.objects.bulk_create(
-        ExtractionCopy(
-            study=s, form=version.form, version=version, reviewer=users[r], status=CopyStatus.SUBMITTED
-        )
-        for s in studies
-        for r in ("rita", "raj")
-    )
+    copies = common.submitted_copies(version, studies, users)
     places = Outcome.objects.bulk_create(Outcome(copy=c, name="MADRS", time_point="1 day") for c in copies)
     rng = random.Random(10)
     values = []
@@ -116,18 +107,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=int, default=300)
     args = parser.parse_args()
-    print(python_speed())
-    call_command("migrate", verbosity=0)
-    start = time.perf_counter()
-    review, form, studies, users, n_fields, n_values = build(args.results)
+    (review, form, studies, users, n_fields, n_values), seconds = common.build_timed(build, args.results)
     print(
         f"Generated {len(studies)} results, 2 assessors each, {n_fields} fields, {n_values} answers in "
-        f"{time.perf_counter() - start:.1f} s ({connection.vendor})"
+        f"{seconds:.1f} s ({connection.vendor})"
     )
-    start = time.perf_counter()
-    for study in studies:
-        reconciliation.start_consensus(study=study, form=form, user=users["ada"])
-    print(f"(set-up) consensus started for all {len(studies)} studies in {time.perf_counter() - start:.1f} s")
+    common.start_every_consensus(studies, form, users["ada"])
     # Every disagreement settled (rita's answer) but in the middle study, which waits for the reconciler.
     study = studies[len(studies) // 2]
     from extraction.models import ConsensusValue

@@ -171,9 +171,10 @@ def settle_records(share: float) -> int:
     from django.db import connection
     from django.utils import timezone
 
+    from bench.common import screened_in_bulk
     from review.models import Record, Review
     from screening import tallies
-    from screening.models import ScreeningDecision, Vote
+    from screening.models import ScreeningDecision
 
     review = Review.objects.get(slug="bench")
     users = list(get_user_model().objects.filter(username__startswith="bench-reviewer-").order_by("pk"))[:10]
@@ -189,29 +190,13 @@ def settle_records(share: float) -> int:
         verdicts = [
             (rng.choice(["include", "exclude"]), rng.choice(["include", "exclude", "exclude"])) for _ in chunk
         ]
-        decisions = ScreeningDecision.objects.bulk_create(
-            ScreeningDecision(
-                review=review,
-                record_id=pk,
-                stage="title_abstract",
-                votes_count=2,
-                status={"include": "included", "exclude": "excluded"}[a] if a == b else "conflict",
-                verdict=a if a == b else "",
-                conflict_since=None if a == b else now,
-            )
-            for pk, (a, b) in zip(chunk, verdicts, strict=True)
-        )
-        Vote.objects.bulk_create(
-            Vote(
-                decision=d,
-                record_id=d.record_id,
-                stage="title_abstract",
-                reviewer=u,
-                verdict=v,
-                created_at=now,
-            )
-            for d, pair, vs in zip(decisions, pairs, verdicts, strict=True)
-            for u, v in zip(pair, vs, strict=True)
+        screened_in_bulk(
+            review,
+            (
+                (pk, tuple(zip(pair, vs, strict=True)))
+                for pk, pair, vs in zip(chunk, pairs, verdicts, strict=True)
+            ),
+            when=now,
         )
         settled += len(chunk)
     # The votes went in bulk, around screening.services: count them as the services would have.

@@ -203,6 +203,8 @@ LANGUAGE_CODE = "en-gb"
 # Dates and times are written one way everywhere (config/formats/en_GB/formats.py): with localisation on,
 # the language's format module wins over DATE_FORMAT and friends, so those are set there, not here.
 FORMAT_MODULE_PATH = ["config.formats"]
+# Every form's labels without a suffix (config/forms.py).
+FORM_RENDERER = "config.forms.FormRenderer"
 TIME_ZONE = env("TIME_ZONE") or "UTC"
 USE_I18N = True
 USE_TZ = True

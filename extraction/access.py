@@ -8,14 +8,15 @@ from django.http import Http404
 from extraction.kinds import FormKind
 from extraction.models import ConsensusValue, ExtractionCopy, ExtractionForm, FormField
 from extraction.versions import get_form
+from review.access import first_or_404
 from review.models import Record, Review, Study
 
 
 def get_study(review: Review, study_id: int) -> Study:
-    study = Study.objects.for_review(review).filter(pk=study_id).select_related("review").first()
-    if study is None:
-        raise Http404("No such study in this review.")
-    return study
+    return first_or_404(
+        Study.objects.for_review(review).filter(pk=study_id).select_related("review"),
+        "No such study in this review.",
+    )
 
 
 def get_form_or_404(review: Review, kind: FormKind) -> ExtractionForm:
@@ -26,43 +27,34 @@ def get_form_or_404(review: Review, kind: FormKind) -> ExtractionForm:
 
 
 def get_copy(review: Review, kind: FormKind, copy_id: int) -> ExtractionCopy:
-    copy = (
+    return first_or_404(
         ExtractionCopy.objects.for_review(review)
         .filter(pk=copy_id, form__kind=kind.slug)
-        .select_related("study__review", "reviewer", "version", "form")
-        .first()
+        .select_related("study__review", "reviewer", "version", "form"),
+        "No such extraction in this review.",
     )
-    if copy is None:
-        raise Http404("No such extraction in this review.")
-    return copy
 
 
 def get_field(review: Review, kind: FormKind, field_id: int) -> FormField:
-    field = (
-        FormField.objects.filter(pk=field_id, version__form__review=review, version__form__kind=kind.slug)
-        .select_related("version__form")
-        .first()
+    return first_or_404(
+        FormField.objects.filter(
+            pk=field_id, version__form__review=review, version__form__kind=kind.slug
+        ).select_related("version__form"),
+        "No such field in this review's form.",
     )
-    if field is None:
-        raise Http404("No such field in this review's form.")
-    return field
 
 
 def get_consensus_value(review: Review, kind: FormKind, value_id: int) -> ConsensusValue:
-    cv = (
+    return first_or_404(
         ConsensusValue.objects.filter(
             pk=value_id, consensus__study__review=review, consensus__form__kind=kind.slug
-        )
-        .select_related("consensus__study", "consensus__form", "field")
-        .first()
+        ).select_related("consensus__study", "consensus__form", "field"),
+        "No such consensus value in this review.",
     )
-    if cv is None:
-        raise Http404("No such consensus value in this review.")
-    return cv
 
 
 def get_report(review: Review, record_id: int) -> Record:
-    record = Record.objects.for_review(review).filter(pk=record_id, study__isnull=False).first()
-    if record is None:
-        raise Http404("No such report in this review's studies.")
-    return record
+    return first_or_404(
+        Record.objects.for_review(review).filter(pk=record_id, study__isnull=False),
+        "No such report in this review's studies.",
+    )

@@ -322,20 +322,38 @@ def save_copy(*, copy: ExtractionCopy, user, entries: dict[CellKey, dict]) -> di
     return errors
 
 
-def missing_required(data: CopyData, judgement: Judgement) -> list[str]:
+@dataclass(frozen=True)
+class MissingAnswer:
+    """A required question the copy leaves empty, at its cell."""
+
+    key: CellKey
+    label: str
+
+
+class MissingAnswers(ValidationError):
+    """Submitting is refused while required answers are empty; `missing` says which, so a page can link to
+    each of them."""
+
+    def __init__(self, missing: list[MissingAnswer]):
+        self.missing = missing
+        super().__init__(f"Answer the required questions first: {', '.join(m.label for m in missing)}.")
+
+
+def missing_required(data: CopyData, judgement: Judgement) -> list[MissingAnswer]:
     missing = []
     for f, arm, outcome in data.cells():
         key = cell_key(f.pk, arm and arm.pk, outcome and outcome.pk)
         value = data.values.get(key)
         if f.required and key not in judgement.skipped and (value is None or is_empty(value.value)):
-            missing.append(f"{f.label}{f' ({arm})' if arm else ''}{f' ({outcome})' if outcome else ''}")
+            label = f"{f.label}{f' ({arm})' if arm else ''}{f' ({outcome})' if outcome else ''}"
+            missing.append(MissingAnswer(key=key, label=label))
     return missing
 
 
 @transaction.atomic
 def submit_copy(*, copy: ExtractionCopy, user) -> ExtractionCopy:
     """Lock a coder's copy. Empty answers take the kind's proposals first; refused while a required answer
-    is missing or the kind finds a problem (nothing is stored then)."""
+    is missing (MissingAnswers, naming each) or the kind finds a problem (nothing is stored then)."""
     copy = _locked_copy(copy, user)
     data = load_copy(copy)
     judgement = data.judge()
@@ -349,7 +367,8 @@ def submit_copy(*, copy: ExtractionCopy, user) -> ExtractionCopy:
         data = load_copy(copy)
         judgement = data.judge()
     if missing := missing_required(data, judgement):
-        raise ValidationError(f"Answer the required questions first: {', '.join(missing)}.")
+        # Raised inside the transaction, so the proposals written above are undone too: nothing changes.
+        raise MissingAnswers(missing)
     if judgement.problems:
         raise ValidationError(judgement.problems)
     copy.status = CopyStatus.SUBMITTED

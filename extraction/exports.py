@@ -72,11 +72,17 @@ CONSENSUS_LONG_COLUMNS = [
     "value",
     "unit",
     "provenance",
+    "to reconcile",
     "source",
     "decided by",
     "note",
     "form version",
 ]
+
+
+def to_reconcile(cv: dict) -> str:
+    """“yes” where the reviewers disagreed and nobody has chosen yet: the value is not final (it is blank)."""
+    return "yes" if cv["provenance"] == Provenance.PENDING else ""
 
 
 def consensus_long_table(*, review: Review, kind: FormKind) -> Table:
@@ -96,6 +102,7 @@ def consensus_long_table(*, review: Review, kind: FormKind) -> Table:
             export_value(cv["field__field_type"], cv["value"]),
             cv["field__unit"],
             cv["provenance"],
+            to_reconcile(cv),
             _source(cv),
             cv["decided_by__username"] or "",
             cv["note"],
@@ -133,10 +140,13 @@ def consensus_wide_table(*, review: Review, kind: FormKind) -> Table:
             for key in keys:
                 cv = answers.get(key)
                 row += [export_value(cv["field__field_type"], cv["value"]), _source(cv)] if cv else ["", ""]
-            yield [*row, cells[0]["consensus__version__number"]]
+            pending = [key for key in keys if key in answers and to_reconcile(answers[key])]
+            yield [*row, "; ".join(pending), cells[0]["consensus__version__number"]]
 
     count = by_study.count()
-    return Table(name="consensus-wide", columns=[*columns, "form version"], rows=rows(), count=count)
+    return Table(
+        name="consensus-wide", columns=[*columns, "to reconcile", "form version"], rows=rows(), count=count
+    )
 
 
 RAW_COLUMNS = [
@@ -277,7 +287,15 @@ LONG_MEANINGS = {
     "measure": ("text", "The outcome's measure, if any."),
     "value": ("text or number", "The agreed answer."),
     "unit": ("text", "The question's unit, if any."),
-    "provenance": ("text", "Where the answer came from: agreed, one reviewer's, or entered at consensus."),
+    "provenance": (
+        "text",
+        "Where the answer came from: agreed, one reviewer's, entered at consensus, or pending (still to "
+        "reconcile).",
+    ),
+    "to reconcile": (
+        "text",
+        "“yes” where the reviewers disagreed and no reconciler has chosen yet: the value is blank, not final.",
+    ),
     "source": ("text", "The provenance in words, with the reviewer or person who chose it."),
     "decided by": ("text", "Who chose the answer at consensus, if anyone."),
     "note": ("text", "Why it was chosen."),
@@ -294,8 +312,16 @@ def dataset_tables(*, review: Review, kind: FormKind) -> list[Table]:
         consensus_long_table(review=review, kind=kind),
         consensus_wide_table(review=review, kind=kind),
     )
-    wide_meanings = {"study": LONG_MEANINGS["study"], "form version": LONG_MEANINGS["form version"]}
-    for column in wide.columns[1:-1]:
+    wide_meanings = {
+        "study": LONG_MEANINGS["study"],
+        "to reconcile": (
+            "text",
+            "The study-level questions (keys, separated by “; ”) whose reviewers disagreed and that no "
+            "reconciler has decided yet: their columns are blank, not final.",
+        ),
+        "form version": LONG_MEANINGS["form version"],
+    }
+    for column in wide.columns[1:-2]:
         if column.endswith(" (source)"):
             wide_meanings[column] = ("text", f"Where the answer to “{column[:-9]}” came from.")
         else:

@@ -111,6 +111,11 @@ def cell_name(field, arm, outcome) -> str:
     return f"{field.pk}-{arm.pk if arm else 0}-{outcome.pk if outcome else 0}"
 
 
+def cell_key_name(key: CellKey) -> str:
+    """cell_name of a cell known by its key (field id, arm id or 0, outcome id or 0)."""
+    return "-".join(str(part) for part in key)
+
+
 class AnswerField(forms.Field):
     """One answer, read as the form's question says (numbers, ranges, choices); gives the canonical value."""
 

@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db import models
 
-if TYPE_CHECKING:
-    from review.models import Review
+from review.managers import ReviewScopedQuerySet
 
 
 class FormFieldQuerySet(models.QuerySet):
@@ -13,6 +10,5 @@ class FormFieldQuerySet(models.QuerySet):
         return self.order_by("position", "id")
 
 
-class CopyQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> CopyQuerySet:
-        return self.filter(study__review=review)
+class CopyQuerySet(ReviewScopedQuerySet):
+    review_path = "study__review"

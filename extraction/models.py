@@ -129,6 +129,7 @@ class ExtractionCopy(models.Model):
     objects = CopyQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "extraction copies"
         ordering = ["study", "reviewer__username"]
         constraints = [
             models.UniqueConstraint(fields=["study", "form", "reviewer"], name="one_copy_per_reviewer")

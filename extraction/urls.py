@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from types import ModuleType
+
+from django.urls import URLPattern, path, register_converter
 
 from extraction import kinds, views
 
@@ -41,22 +43,39 @@ class FormKindConverter:
 
 register_converter(FormKindConverter, "form_kind")
 
+
+def dual_coding_paths(prefix: str, views: ModuleType) -> list[URLPattern]:
+    """The addresses every form kind's pages share, under `prefix`, with the same names and views of the same
+    names: assigning coders, a coder's copy, reconciliation and the consensus (extraction's generic pages
+    and kinds with pages of their own, such as risk of bias)."""
+    return [
+        path(prefix + "assign/", views.assign_all, name="assign_all"),
+        path(prefix + "studies/<int:study_id>/assign/", views.study_assign, name="study_assign"),
+        path(prefix + "copies/<int:copy_id>/", views.copy_detail, name="copy"),
+        path(prefix + "copies/<int:copy_id>/autosave/", views.copy_autosave, name="copy_autosave"),
+        path(prefix + "studies/<int:study_id>/reconcile/", views.reconcile, name="reconcile"),
+        path(
+            prefix + "studies/<int:study_id>/reconcile/start/", views.consensus_start, name="consensus_start"
+        ),
+        path(prefix + "consensus/<int:value_id>/", views.consensus_value, name="consensus_value"),
+        path(prefix + "studies/<int:study_id>/consensus/", views.consensus_detail, name="consensus"),
+    ]
+
+
+def named_paths(prefix: str, views: ModuleType, routes: dict[str, str]) -> list[URLPattern]:
+    """{name: route}, each served by the view of that name in `views`, under `prefix`."""
+    return [path(prefix + route, getattr(views, name), name=name) for name, route in routes.items()]
+
+
 R = "reviews/<slug:review_slug>/<form_kind:kind>/"
 
 urlpatterns = [
     path(R, views.study_list, name="studies"),
-    path(R + "assign/", views.assign_all, name="assign_all"),
+    *dual_coding_paths(R, views),
     path(R + "studies/<int:study_id>/", views.study_detail, name="study"),
-    path(R + "studies/<int:study_id>/assign/", views.study_assign, name="study_assign"),
     path(R + "reports/<int:record_id>/link/", views.report_link, name="report_link"),
     path(R + "reports/<int:record_id>/split/", views.report_split, name="report_split"),
-    path(R + "copies/<int:copy_id>/", views.copy_detail, name="copy"),
-    path(R + "copies/<int:copy_id>/autosave/", views.copy_autosave, name="copy_autosave"),
     path(R + "copies/<int:copy_id>/arms/", views.copy_arms, name="copy_arms"),
-    path(R + "studies/<int:study_id>/reconcile/", views.reconcile, name="reconcile"),
-    path(R + "studies/<int:study_id>/reconcile/start/", views.consensus_start, name="consensus_start"),
-    path(R + "consensus/<int:value_id>/", views.consensus_value, name="consensus_value"),
-    path(R + "studies/<int:study_id>/consensus/", views.consensus_detail, name="consensus"),
     path(R + "form/", views.form_detail, name="form"),
     path(R + "form/coders/", views.form_coders, name="form_coders"),
     path(R + "form/draft/", views.form_draft, name="form_draft"),

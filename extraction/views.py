@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from extraction import coding, reconciliation, versions, visibility
 from extraction.access import (
@@ -35,15 +36,19 @@ from extraction.forms import (
     ImportForm,
     ReportLinkForm,
     TemplateForm,
+    cell_key_name,
     cell_name,
     coder_memberships,
 )
 from extraction.kinds import FormKind
-from extraction.models import ConsensusValue, ExtractionCopy, FormVersion
+from extraction.models import Consensus, ConsensusValue, ExtractionCopy, FormVersion
 from review import services as review_services
 from review.access import review_view
+from review.confirmation import confirmation, undo_message
 from review.exports.jobs import export_panel
+from review.feedback import attempt
 from review.models import Record, Review, Study
+from screening.models import FullText
 
 TABLES = ("consensus-wide", "consensus-long", "raw-copies")
 
@@ -122,12 +127,11 @@ def assign_all(request: HttpRequest, review: Review, kind: FormKind) -> HttpResp
         _form_errors(request, form)
         return redirect("extraction:studies", review_slug=review.slug, kind=kind)
     reviewers = form.cleaned_data["reviewers"]
-    try:
-        count = coding.assign_unassigned(review=review, kind=kind, reviewers=reviewers)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"{count} studies assigned to {', '.join(u.username for u in reviewers)}.")
+    attempt(
+        request,
+        lambda: coding.assign_unassigned(review=review, kind=kind, reviewers=reviewers),
+        lambda count: f"{count} studies assigned to {', '.join(u.username for u in reviewers)}.",
+    )
     return redirect("extraction:studies", review_slug=review.slug, kind=kind)
 
 
@@ -136,14 +140,6 @@ def study_detail(request: HttpRequest, review: Review, kind: FormKind, study_id:
     study = get_study(review, study_id)
     form = versions.get_form(review=review, kind=kind)
     copies = reconciliation.study_copies(study=study, form=form) if form else []
-    shown = [
-        {
-            "copy": c,
-            "status": visibility.shown_status(user=request.user, review=review, copy=c, study_copies=copies),
-            "visible": visibility.can_see_copy(user=request.user, copy=c, study_copies=copies),
-        }
-        for c in copies
-    ]
     return render(
         request,
         "extraction/study_detail.html",
@@ -153,7 +149,8 @@ def study_detail(request: HttpRequest, review: Review, kind: FormKind, study_id:
             "form": form,
             "study": study,
             "reports": study.reports.all(),
-            "copies": shown,
+            "reports_with_pdf": reports_with_pdf(study.pk),
+            "copies": shown_copies(request.user, review, copies),
             "all_submitted": visibility.all_submitted(copies),
             "other_studies": Study.objects.for_review(review).exclude(pk=study.pk).only("id", "label"),
             "extractors": list(coder_memberships(review).select_related("user")),
@@ -161,6 +158,18 @@ def study_detail(request: HttpRequest, review: Review, kind: FormKind, study_id:
             "can_assign": request.user.has_perm("review.adjudicate", review),
         },
     )
+
+
+def shown_copies(user, review: Review, copies: list[ExtractionCopy]) -> list[dict]:
+    """A study's copies as `user` may see them listed (any kind's study page): status and whether it opens."""
+    return [
+        {
+            "copy": c,
+            "status": visibility.shown_status(user=user, review=review, copy=c, study_copies=copies),
+            "visible": visibility.can_see_copy(user=user, copy=c, study_copies=copies),
+        }
+        for c in copies
+    ]
 
 
 @review_view(methods=["POST"], perm="review.adjudicate")
@@ -183,20 +192,61 @@ def study_assign(request: HttpRequest, review: Review, kind: FormKind, study_id:
 def report_link(request: HttpRequest, review: Review, kind: FormKind, record_id: int) -> HttpResponse:
     record = get_report(review, record_id)
     form = ReportLinkForm(request.POST, review=review)
+    back = reverse(
+        "extraction:study", kwargs={"review_slug": review.slug, "kind": kind, "study_id": record.study_id}
+    )
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=record.study_id)
+        return redirect(back)
     study = form.cleaned_data["study"]
+    if page := confirmation(
+        request,
+        review=review,
+        question=f"Make “{record.short_citation}” a report of {study}?",
+        explanation=f"Its data are then extracted once, with the other reports of {study}; {record.study} keeps "
+        "any work already done on it.",
+        button="Link the report",
+        cancel_url=back,
+    ):
+        return page
+    previous = record.study_id
     review_services.link_report(record=record, study=study)
-    messages.success(request, f"“{record.short_citation}” is now a report of {study}.")
+    undo = (
+        {
+            "url": reverse("extraction:report_link", args=[review.slug, kind, record.pk]),
+            "fields": {"study": previous},
+        }
+        if Study.objects.filter(pk=previous).exists()
+        else {"url": reverse("extraction:report_split", args=[review.slug, kind, record.pk]), "fields": {}}
+    )
+    undo["fields"]["confirmed"] = "yes"
+    undo_message(request, f"“{record.short_citation}” is now a report of {study}.", button="Undo", **undo)
     return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
 
 
 @review_view(methods=["POST"], perm="review.manage_studies")
 def report_split(request: HttpRequest, review: Review, kind: FormKind, record_id: int) -> HttpResponse:
     record = get_report(review, record_id)
+    if page := confirmation(
+        request,
+        review=review,
+        question=f"Split “{record.short_citation}” into its own study?",
+        explanation=f"It leaves {record.study} and becomes a study of its own, extracted on its own.",
+        button="Split the report",
+        cancel_url=reverse(
+            "extraction:study", kwargs={"review_slug": review.slug, "kind": kind, "study_id": record.study_id}
+        ),
+    ):
+        return page
+    previous = record.study_id
     study = review_services.split_report(record=record)
-    messages.success(request, f"“{record.short_citation}” is its own study again.")
+    undo_message(
+        request,
+        f"“{record.short_citation}” is its own study again.",
+        url=reverse("extraction:report_link", args=[review.slug, kind, record.pk]),
+        button="Undo",
+        fields={"study": previous, "confirmed": "yes"},
+    )
     return redirect("extraction:study", review_slug=review.slug, kind=kind, study_id=study.pk)
 
 
@@ -227,45 +277,92 @@ def _cell_note(key: coding.CellKey, judgement: coding.Judgement) -> str:
     return ""
 
 
+def _cell_view(data: coding.CopyData, cell, judgement: coding.Judgement, errors: dict, posted) -> CellView:
+    f, arm, outcome = cell
+    key = coding.cell_key(f.pk, arm and arm.pk, outcome and outcome.pk)
+    stored = data.values.get(key)
+    name = cell_name(f, arm, outcome)
+    if posted is not None and key in errors:
+        # Show what was typed next to its message, not the stored value.
+        raw = posted.getlist(f"v-{name}")
+        text = raw[-1] if raw else ""
+        selected = [r for r in raw if r]
+    else:
+        value = stored.value if stored else None
+        text = display_value(value)
+        selected = value if isinstance(value, list) else []
+    where = " — ".join(str(p) for p in (outcome, arm) if p)
+    return CellView(
+        name=name,
+        label=f"{f.label} — {where}" if where else f.label,
+        field=f,
+        arm=arm,
+        outcome=outcome,
+        text=text,
+        selected=selected,
+        comment=stored.comment if stored else "",
+        report_id=stored.report_id if stored else None,
+        page=stored.page if stored else "",
+        error=errors.get(key, ""),
+        note=_cell_note(key, judgement),
+    )
+
+
+PER_ARM = (FieldLevel.ARM, FieldLevel.ARM_OUTCOME)
+
+
 def _copy_sections(data: coding.CopyData, errors: dict, posted=None) -> list[dict]:
+    """The copy's questions section by section. A section's run of per-arm questions is one grid (arms as
+    columns, a row per question, per outcome for results); the others are one item each."""
     judgement = data.judge()
+    cells_of: dict[int, list[CellView]] = {f.pk: [] for f in data.fields}
+    for cell in data.cells():
+        cells_of[cell[0].pk].append(_cell_view(data, cell, judgement, errors, posted))
+    outcome_order = {o.pk: position for position, o in enumerate(data.outcomes)}
     sections: list[dict] = []
-    for f, arm, outcome in data.cells():
-        key = coding.cell_key(f.pk, arm and arm.pk, outcome and outcome.pk)
-        stored = data.values.get(key)
-        name = cell_name(f, arm, outcome)
-        if posted is not None and key in errors:
-            # Show what was typed next to its message, not the stored value.
-            raw = posted.getlist(f"v-{name}")
-            text = raw[-1] if raw else ""
-            selected = [r for r in raw if r]
-        else:
-            value = stored.value if stored else None
-            text = display_value(value)
-            selected = value if isinstance(value, list) else []
-        where = " — ".join(str(p) for p in (outcome, arm) if p)
-        where = f" — {where}" if where else ""
-        cell = CellView(
-            name=name,
-            label=f"{f.label}{where}",
-            field=f,
-            arm=arm,
-            outcome=outcome,
-            text=text,
-            selected=selected,
-            comment=stored.comment if stored else "",
-            report_id=stored.report_id if stored else None,
-            page=stored.page if stored else "",
-            error=errors.get(key, ""),
-            note=_cell_note(key, judgement),
-        )
+    for f in data.fields:
         if not sections or sections[-1]["title"] != f.section:
-            sections.append({"title": f.section, "fields": []})
-        fields = sections[-1]["fields"]
-        if not fields or fields[-1]["field"].pk != f.pk:
-            fields.append({"field": f, "cells": []})
-        fields[-1]["cells"].append(cell)
+            sections.append({"title": f.section, "items": [], "commented": False})
+        section, cells = sections[-1], cells_of[f.pk]
+        # A section whose answers already carry a comment or a source opens with them shown.
+        section["commented"] |= any(c.comment or c.page or c.report_id for c in cells)
+        if f.level not in PER_ARM or not cells:
+            section["items"].append({"field": f, "cells": cells})
+            continue
+        if not section["items"] or "grid" not in section["items"][-1]:
+            section["items"].append({"grid": [], "arms": data.arms})
+        by_outcome: dict[int, list[CellView]] = {}
+        for c in cells:
+            by_outcome.setdefault(c.outcome.pk if c.outcome else 0, []).append(c)
+        for row_cells in by_outcome.values():
+            section["items"][-1]["grid"].append(
+                {"field": f, "outcome": row_cells[0].outcome, "cells": row_cells}
+            )
+    for section in sections:
+        for item in section["items"]:
+            if "grid" in item:
+                # Per-arm questions first, then each outcome's results together.
+                item["grid"].sort(
+                    key=lambda row: -1 if row["outcome"] is None else outcome_order[row["outcome"].pk]
+                )
+                for previous, row in zip([None, *item["grid"]], item["grid"], strict=False):
+                    row["starts_outcome"] = row["outcome"] is not None and (
+                        previous is None or previous["outcome"] != row["outcome"]
+                    )
     return sections
+
+
+def reports_with_pdf(study_id: int) -> set[int]:
+    """The ids of a study's reports that have a full-text PDF (served by screening, sandboxed)."""
+    return set(
+        FullText.objects.filter(record__study_id=study_id).exclude(pdf="").values_list("record_id", flat=True)
+    )
+
+
+def report_pdfs(data: coding.CopyData) -> list[Record]:
+    """The copy's study's reports that have a PDF, shown beside the form."""
+    with_pdf = reports_with_pdf(data.copy.study_id)
+    return [r for r in data.reports if r.pk in with_pdf]
 
 
 def visible_copy(
@@ -302,27 +399,33 @@ def copy_detail(request: HttpRequest, review: Review, kind: FormKind, copy_id: i
     copy, copies = visible_copy(request, review, kind, copy_id)
     errors: dict = {}
     posted = None
+    missing: list[dict] = []
     if request.method == "POST":
         if copy.is_locked and copy.reviewer_id == request.user.pk:
             messages.error(request, "This copy is submitted and locked; it can no longer change.")
             return _to_copy(review, kind, copy)
+        # The answers are kept as a draft either way (drafts may be incomplete); only submitting is refused.
         _, errors = save_posted(request, copy)
         posted = request.POST
         if errors:
             messages.error(
                 request, f"{len(errors)} answer(s) could not be saved; see the messages at the fields."
             )
-        elif request.POST.get("action") == "submit":
+        elif request.POST.get("action") != "submit":
+            messages.success(request, "Draft saved.")
+            return _to_copy(review, kind, copy)
+        else:
             try:
                 coding.submit_copy(copy=copy, user=request.user)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+            except coding.MissingAnswers as refusal:
+                # Listed above the form, each linking to its field, and marked at the field.
+                missing = [{"label": m.label, "name": cell_key_name(m.key)} for m in refusal.missing]
+                errors = {m.key: "Required: answer this to submit." for m in refusal.missing}
+            except ValidationError as refusal:
+                messages.error(request, "Not submitted: " + " ".join(refusal.messages))
             else:
                 messages.success(request, f"Your {kind.noun} of {copy.study} is submitted and locked.")
                 return _to_copy(review, kind, copy)
-        else:
-            messages.success(request, "Draft saved.")
-            return _to_copy(review, kind, copy)
         copy.refresh_from_db()
     data = coding.load_copy(copy)
     arms_form = ArmsForm(
@@ -333,24 +436,26 @@ def copy_detail(request: HttpRequest, review: Review, kind: FormKind, copy_id: i
             ),
         }
     )
-    progress = visibility.sees_progress(user=request.user, review=review, study_copies=copies)
+    sees_progress = visibility.sees_progress(user=request.user, review=review, study_copies=copies)
     return render(
         request,
         "extraction/copy.html",
         {
+            "sections": _copy_sections(data, errors, posted),
+            "missing_answers": missing,
             "review": review,
             "kind": kind,
             "copy": copy,
             "data": data,
-            "sections": _copy_sections(data, errors, posted),
+            "pdfs": report_pdfs(data),
             "editable": copy.reviewer_id == request.user.pk and not copy.is_locked,
             "arms_form": arms_form,
-            "needs_arms": any(f.level in (FieldLevel.ARM, FieldLevel.ARM_OUTCOME) for f in data.fields),
+            "needs_arms": any(f.level in PER_ARM for f in data.fields),
             "needs_outcomes": any(
                 f.level in (FieldLevel.OUTCOME, FieldLevel.ARM_OUTCOME) for f in data.fields
             ),
-            "status": _copy_status(copies) if progress else "",
             "newer_version": _newer_version(copy),
+            "status": _copy_status(copies) if sees_progress else "",
         },
         status=400 if errors else 200,
     )
@@ -492,6 +597,15 @@ def consensus_value(request: HttpRequest, review: Review, kind: FormKind, value_
     )
 
 
+def consensus_history(consensus: Consensus, *related: str, changes_only: bool = False):
+    """The consensus's last 100 changes, newest first, for its page (any kind's); `changes_only` leaves out
+    the values written when it started."""
+    rows = ConsensusValue.history.filter(consensus_id=consensus.pk)
+    if changes_only:
+        rows = rows.filter(history_type="~")
+    return rows.select_related("history_user", "field", *related).order_by("-history_date")[:100]
+
+
 @review_view()
 def consensus_detail(request: HttpRequest, review: Review, kind: FormKind, study_id: int) -> HttpResponse:
     study = get_study(review, study_id)
@@ -500,11 +614,7 @@ def consensus_detail(request: HttpRequest, review: Review, kind: FormKind, study
     if consensus is None:
         raise Http404("There is no consensus for this study yet.")
     values = consensus.values.select_related("field", "source_copy__reviewer", "decided_by")
-    history = (
-        ConsensusValue.history.filter(consensus_id=consensus.pk)
-        .select_related("history_user", "field")
-        .order_by("-history_date")[:100]
-    )
+    history = consensus_history(consensus)
     return render(
         request,
         "extraction/consensus.html",
@@ -602,14 +712,11 @@ def _save_field(request: HttpRequest, review: Review, kind: FormKind, field=None
         for name, errors in field_form.errors.items():
             messages.error(request, f"{name}: {' '.join(errors)}")
         return _to_form_page(review, kind)
-    try:
-        versions.save_field(version=draft, data=field_form.field_data(), field=field)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request, f"Field “{field_form.cleaned_data['label']}” saved in draft version {draft.number}."
-        )
+    attempt(
+        request,
+        lambda: versions.save_field(version=draft, data=field_form.field_data(), field=field),
+        lambda _: f"Field “{field_form.cleaned_data['label']}” saved in draft version {draft.number}.",
+    )
     return _to_form_page(review, kind)
 
 
@@ -626,12 +733,11 @@ def field_edit(request: HttpRequest, review: Review, kind: FormKind, field_id: i
 @review_view(methods=["POST"], perm="review.change_review")
 def field_remove(request: HttpRequest, review: Review, kind: FormKind, field_id: int) -> HttpResponse:
     field = get_field(review, kind, field_id)
-    try:
-        versions.remove_field(field=field)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Field “{field.label}” removed from the draft.")
+    attempt(
+        request,
+        lambda: versions.remove_field(field=field),
+        lambda _: f"Field “{field.label}” removed from the draft.",
+    )
     return _to_form_page(review, kind)
 
 
@@ -641,15 +747,14 @@ def form_publish(request: HttpRequest, review: Review, kind: FormKind) -> HttpRe
     if draft is None:
         messages.error(request, "There is no draft to publish.")
         return _to_form_page(review, kind)
-    try:
-        versions.publish_version(version=draft, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            f"Version {draft.number} published. New assignments use it; values already entered keep their version.",
-        )
+    attempt(
+        request,
+        lambda: versions.publish_version(version=draft, user=request.user),
+        lambda _: (
+            f"Version {draft.number} published. New assignments use it; values already entered keep "
+            "their version."
+        ),
+    )
     return _to_form_page(review, kind)
 
 
@@ -660,17 +765,14 @@ def form_import(request: HttpRequest, review: Review, kind: FormKind) -> HttpRes
         messages.error(request, "Choose a JSON file to import.")
         return _to_form_page(review, kind)
     upload = import_form.cleaned_data["file"]
-    try:
-        data = parse_json(upload.read(), file_name=upload.name)
-        version = versions.import_definition(review=review, kind=kind, data=data, user=request.user)
-    except ValidationError as error:
-        messages.error(
-            request, f"{upload.name} was not imported, nothing changed: " + " ".join(error.messages)
-        )
-    else:
-        messages.success(
-            request, f"{upload.name} imported as draft version {version.number}; publish it to use it."
-        )
+    attempt(
+        request,
+        lambda: versions.import_definition(
+            review=review, kind=kind, data=parse_json(upload.read(), file_name=upload.name), user=request.user
+        ),
+        lambda version: f"{upload.name} imported as draft version {version.number}; publish it to use it.",
+        refused=f"{upload.name} was not imported, nothing changed: ",
+    )
     return _to_form_page(review, kind)
 
 

@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from review.exports.jobs import may_open
@@ -62,16 +63,22 @@ def review_view(
     return decorator
 
 
+def first_or_404[M: Model](rows: QuerySet[M], message: str) -> M:
+    """The first of `rows` (a query already scoped to the review), else 404 with `message`, which the
+    error page shows."""
+    found = rows.first()
+    if found is None:
+        raise Http404(message)
+    return found
+
+
 def get_record(review: Review, record_id: int) -> Record:
-    record = (
+    return first_or_404(
         Record.objects.for_review(review)
         .filter(pk=record_id)
-        .select_related("search", "duplicate_of", "study")
-        .first()
+        .select_related("search", "duplicate_of", "study"),
+        "No such record in this review.",
     )
-    if record is None:
-        raise Http404("No such record in this review.")
-    return record
 
 
 def get_export_job(review: Review, user, job_id: int) -> ExportJob:

@@ -4,17 +4,17 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from review import services
-from review.constants import ImportFormat, RemovalKind, Role, SourceKind
+from review.constants import ImportFormat, OtherMethod, RemovalKind, Role, SourceKind
 from review.importers import ImportFormatError, check_size, delimited
 from review.importers.detect import detect_format, read_head
 from review.managers import RecordQuerySet
-from review.models import Label, Record, Review, Search
+from review.models import Label, Membership, Record, Review, Search
 from review.records import SORTS, RecordFilter, search_records
 
 User = get_user_model()
 
-REVIEW_FIELDS = [
-    "title",
+# The protocol's free-text parts (PICO and eligibility) and the highlighting keywords: each a textarea.
+PROTOCOL_FIELDS = [
     "question",
     "population",
     "intervention",
@@ -22,12 +22,16 @@ REVIEW_FIELDS = [
     "outcomes",
     "inclusion_criteria",
     "exclusion_criteria",
+]
+KEYWORD_FIELDS = ["inclusion_keywords", "exclusion_keywords"]
+REVIEW_FIELDS = [
+    "title",
+    *PROTOCOL_FIELDS,
     "reviewers_per_record_title_abstract",
     "reviewers_per_record_full_text",
     "maybe_counts_as_include",
     "reviewers_resolve_conflicts",
-    "inclusion_keywords",
-    "exclusion_keywords",
+    *KEYWORD_FIELDS,
 ]
 
 
@@ -48,20 +52,7 @@ class ReviewForm(forms.ModelForm):
     class Meta:
         model = Review
         fields = REVIEW_FIELDS
-        widgets = {
-            name: forms.Textarea(attrs={"rows": 3})
-            for name in [
-                "question",
-                "population",
-                "intervention",
-                "comparator",
-                "outcomes",
-                "inclusion_criteria",
-                "exclusion_criteria",
-                "inclusion_keywords",
-                "exclusion_keywords",
-            ]
-        }
+        widgets = {name: forms.Textarea(attrs={"rows": 3}) for name in PROTOCOL_FIELDS + KEYWORD_FIELDS}
         help_texts = {
             "reviewers_per_record_title_abstract": VOTES_NEEDED_HELP,
             "reviewers_per_record_full_text": VOTES_NEEDED_HELP,
@@ -97,6 +88,32 @@ class AddMemberForm(forms.Form):
         return user
 
 
+class RestoreMemberForm(forms.Form):
+    """Undo a removal from the team: `removal` is the membership's history row written when it was deleted."""
+
+    removal = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, review: Review, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.review = review
+
+    def clean_removal(self):
+        removal = (
+            Membership.history.filter(
+                history_id=self.cleaned_data["removal"], review_id=self.review.pk, history_type="-"
+            )
+            .select_related("user")
+            .first()
+        )
+        if removal is None or removal.user is None:
+            raise forms.ValidationError("There is no such removal to undo in this review.")
+        if not removal.user.is_active:
+            raise forms.ValidationError(f"{removal.user.username} is deactivated and cannot be added back.")
+        if Membership.objects.filter(review=self.review, user_id=removal.user_id).exists():
+            raise forms.ValidationError(f"{removal.user.username} is already in the team again.")
+        return removal
+
+
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
         choices=[(r.value, r.label) for r in Role if r != Role.VIEWER],
@@ -114,6 +131,13 @@ class ImportUploadForm(forms.Form):
         max_length=200, help_text="PubMed, Embase (Ovid), ClinicalTrials.gov, citation searching…"
     )
     kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.DATABASE)
+    other_method = forms.ChoiceField(
+        label="Other method",
+        choices=[("", "—"), *OtherMethod.choices],
+        required=False,
+        help_text="For a source of kind “other method”: websites, organisations or citation searching "
+        "(the PRISMA 2020 line it counts in).",
+    )
     date_searched = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     query = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="The search as run."
@@ -134,6 +158,7 @@ class ImportUploadForm(forms.Form):
         """The format, read from the start of the file only: a large upload stays on disk, unread,
         until the worker imports it."""
         cleaned = super().clean()
+        self._check_other_method(cleaned)
         upload = cleaned.get("file")
         if upload is None:
             return cleaned
@@ -147,6 +172,17 @@ class ImportUploadForm(forms.Form):
         else:
             cleaned["file_format"] = file_format
         return cleaned
+
+    def _check_other_method(self, cleaned: dict) -> None:
+        # PRISMA counts another method's records on one of three lines: which one is the uploader's to say.
+        kind, method = cleaned.get("kind"), cleaned.get("other_method")
+        if kind == SourceKind.OTHER and not method:
+            self.add_error(
+                "other_method", "Choose the other method: websites, organisations or citation searching."
+            )
+        elif kind and kind != SourceKind.OTHER and method:
+            self.add_error("other_method", "Only a source of kind “other method” has an other method.")
+        cleaned["other_method"] = method or OtherMethod.CITATION
 
 
 class ColumnMappingForm(forms.Form):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from django.db import models
 from django.db.models import Exists, Func, OuterRef, Q
@@ -30,10 +30,17 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(is_adjudicator=True)
 
 
-class RecordQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> RecordQuerySet:
-        return self.filter(review=review)
+class ReviewScopedQuerySet(models.QuerySet):
+    """Rows that belong to a review. `review_path` says once how a row reaches its review (HAWC's
+    `assessment_relation`), and every query scoped to a review goes through `for_review`."""
 
+    review_path = "review"
+
+    def for_review(self, review: Review) -> Self:
+        return self.filter(**{self.review_path: review})
+
+
+class RecordQuerySet(ReviewScopedQuerySet):
     def unique(self) -> RecordQuerySet:
         """Records that are not marked as duplicates of another: the ones that go on to screening."""
         return self.filter(duplicate_of__isnull=True)
@@ -94,10 +101,7 @@ class TitleSortKey(Func):
     output_field = models.CharField()
 
 
-class RecordRemovalQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> RecordRemovalQuerySet:
-        return self.filter(review=review)
-
+class RecordRemovalQuerySet(ReviewScopedQuerySet):
     def active(self) -> RecordRemovalQuerySet:
         return self.filter(restored_at__isnull=True)
 
@@ -118,30 +122,12 @@ class RecordRemovalQuerySet(models.QuerySet):
         )
 
 
-class LabelQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> LabelQuerySet:
-        return self.filter(review=review)
-
-
 class RecordLabelQuerySet(models.QuerySet):
     def active(self) -> RecordLabelQuerySet:
         """Labels on their records now (taken-off ones stay as history)."""
         return self.filter(removed_at__isnull=True)
 
 
-class SearchQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> SearchQuerySet:
-        return self.filter(review=review)
-
-
-class StudyQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> StudyQuerySet:
-        return self.filter(review=review)
-
-
-class ExportJobQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> ExportJobQuerySet:
-        return self.filter(review=review)
-
+class ExportJobQuerySet(ReviewScopedQuerySet):
     def requested_by(self, user: AbstractBaseUser) -> ExportJobQuerySet:
         return self.filter(requested_by=user)

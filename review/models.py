@@ -23,14 +23,12 @@ from review.exports import exporters
 from review.jobs import BackgroundJob, job_status_field
 from review.managers import (
     ExportJobQuerySet,
-    LabelQuerySet,
     MembershipQuerySet,
     RecordLabelQuerySet,
     RecordQuerySet,
     RecordRemovalQuerySet,
     ReviewQuerySet,
-    SearchQuerySet,
-    StudyQuerySet,
+    ReviewScopedQuerySet,
     TitleSortKey,
     YearOrZero,
 )
@@ -207,7 +205,7 @@ class Search(models.Model):
     )
 
     history = HistoricalRecords()
-    objects = SearchQuerySet.as_manager()
+    objects = ReviewScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -226,7 +224,7 @@ class Study(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = StudyQuerySet.as_manager()
+    objects = ReviewScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["label", "id"]
@@ -379,6 +377,7 @@ class ImportJob(BackgroundJob):
     file_name = models.CharField(max_length=300)
     source_name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.DATABASE)
+    other_method = models.CharField(max_length=20, choices=OtherMethod.choices, default=OtherMethod.CITATION)
     date_searched = models.DateField(null=True, blank=True)
     query = models.TextField(blank=True)
     file_format = models.CharField(max_length=20, choices=ImportFormat.choices, default=ImportFormat.AUTO)
@@ -525,7 +524,7 @@ class Label(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = LabelQuerySet.as_manager()
+    objects = ReviewScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -573,7 +572,7 @@ class RecordLabel(models.Model):
 
 class RecordTally(models.Model):
     """A review's records counted per search, kept by the database itself (triggers on records and
-    removals, migration 0011_record_tally), so the dashboard and the screening queue's count read a row a
+    removals, migration 0012_record_tally), so the dashboard and the screening queue's count read a row a
     search instead of counting 100,000 records, whichever way records are written: the importer's COPY or
     bulk INSERTs, merges, removals, the ORM, a restore. Read through review.records.record_counts."""
 

@@ -41,7 +41,11 @@ REVIEW_MENU: tuple[MenuItem, ...] = (
     # One queue per screening stage, each marked on its own votes.
     *(
         MenuItem(
-            label, "screening:queue", "review.screen", {"stage": stage}, ("screening:vote", "screening:undo")
+            label,
+            "screening:queue",
+            "review.screen",
+            {"stage": stage},
+            ("screening:vote", "screening:undo", "screening:my_decisions"),
         )
         for label, stage in (("Title/abstract", "title_abstract"), ("Full text", "full_text"))
     ),

@@ -27,33 +27,25 @@ def is_member(user, review: Review) -> bool:
     return membership_for(user, review) is not None
 
 
-@rules.predicate
-def is_owner(user, review: Review) -> bool:
-    m = membership_for(user, review)
-    return bool(m and m.is_owner)
+def _membership_has(flag: str) -> rules.Predicate:
+    """True when the user's membership of the review has `flag`: a role (`is_owner`) or `can_write`."""
+
+    def check(user, review: Review) -> bool:
+        m = membership_for(user, review)
+        return bool(m and getattr(m, flag))
+
+    return rules.Predicate(check, name=flag)
 
 
-@rules.predicate
-def is_reviewer(user, review: Review) -> bool:
-    m = membership_for(user, review)
-    return bool(m and m.is_reviewer)
-
-
-@rules.predicate
-def is_adjudicator(user, review: Review) -> bool:
-    m = membership_for(user, review)
-    return bool(m and m.is_adjudicator)
+is_owner = _membership_has("is_owner")
+is_reviewer = _membership_has("is_reviewer")
+is_adjudicator = _membership_has("is_adjudicator")
+can_write = _membership_has("can_write")
 
 
 @rules.predicate
 def reviewers_resolve_conflicts(user, review: Review) -> bool:
     return review.reviewers_resolve_conflicts
-
-
-@rules.predicate
-def can_write(user, review: Review) -> bool:
-    m = membership_for(user, review)
-    return bool(m and m.can_write)
 
 
 rules.add_perm("review.view_review", is_member)

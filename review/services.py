@@ -118,12 +118,27 @@ def set_roles(*, membership: Membership, roles: set[str]) -> Membership:
 
 
 @transaction.atomic
-def remove_member(*, membership: Membership) -> None:
-    """Take a member off the team (also how a member leaves). The last owner cannot go."""
+def remove_member(*, membership: Membership) -> int:
+    """Take a member off the team (also how a member leaves). The last owner cannot go. Returns the id of
+    the history row the removal left, which restore_member() reads to undo it."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.is_owner:
         _ensure_another_owner(membership)
+    pk = membership.pk
     membership.delete()
+    return Membership.history.filter(id=pk, history_type="-").latest("history_id").history_id
+
+
+@transaction.atomic
+def restore_member(*, review: Review, removal) -> Membership:
+    """Undo a removal: the user is a member again with the roles the removal's history row kept."""
+    return Membership.objects.create(
+        review=review,
+        user_id=removal.user_id,
+        is_owner=removal.is_owner,
+        is_reviewer=removal.is_reviewer,
+        is_adjudicator=removal.is_adjudicator,
+    )
 
 
 def _ensure_another_owner(membership: Membership) -> None:

@@ -16,12 +16,14 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_http_methods
 
 from review import curation, merging, ris_export, services
-from review.access import get_export_job, get_record, review_view
+from review.access import first_or_404, get_export_job, get_record, review_view
 from review.audit import record_history
+from review.confirmation import confirmation, undo_message
 from review.constants import DuplicateStatus, JobStatus, RemovalKind
 from review.exports import ExportError
 from review.exports.jobs import download_refusal, export_panel, start_export
 from review.exports.tables import CONTENT_TYPES
+from review.feedback import refusal, report_write
 from review.forms import (
     AddMemberForm,
     ColumnMappingForm,
@@ -29,6 +31,7 @@ from review.forms import (
     LabelForm,
     RecordActionForm,
     RecordListForm,
+    RestoreMemberForm,
     ReviewCreateForm,
     ReviewForm,
     RolesForm,
@@ -49,7 +52,7 @@ from review.records import (
     in_order,
     keyset_page,
 )
-from review.reporting import dashboard_summary
+from review.reporting import dashboard_summary, owner_reviewer_stats
 from review.signals import settings_changed
 
 
@@ -87,7 +90,22 @@ def review_create(request: HttpRequest) -> HttpResponse:
 @review_view()
 def dashboard(request: HttpRequest, review: Review) -> HttpResponse:
     summary = dashboard_summary(review=review, user=request.user)
-    return render(request, "review/dashboard.html", {"review": review, "summary": summary})
+    context = {
+        "review": review,
+        "summary": summary,
+        "reviewer_stats": owner_reviewer_stats(review=review, user=request.user),
+    }
+    return render(request, "review/dashboard.html", context)
+
+
+@review_view()
+def reviewer_stats_fragment(request: HttpRequest, review: Review) -> HttpResponse:
+    """The owners' per-reviewer figures alone (the dashboard refreshes them); nobody else learns it exists."""
+    if (stats := owner_reviewer_stats(review=review, user=request.user)) is None:
+        raise Http404("No such page.")
+    return render(
+        request, "review/dashboard.html#reviewer-stats", {"review": review, "reviewer_stats": stats}
+    )
 
 
 @review_view(methods=["GET", "POST"], write_perm="review.change_review")
@@ -147,10 +165,9 @@ def team_add(request: HttpRequest, review: Review) -> HttpResponse:
 
 
 def _membership(review: Review, membership_id: int) -> Membership:
-    membership = Membership.objects.filter(review=review, pk=membership_id).select_related("user").first()
-    if membership is None:
-        raise Http404("No such member.")
-    return membership
+    return first_or_404(
+        Membership.objects.filter(review=review, pk=membership_id).select_related("user"), "No such member."
+    )
 
 
 @review_view(methods=["POST"], perm="review.manage_team")
@@ -158,12 +175,11 @@ def team_roles(request: HttpRequest, review: Review, membership_id: int) -> Http
     membership = _membership(review, membership_id)
     form = RolesForm(request.POST, prefix=f"m{membership.pk}")
     if form.is_valid():
-        try:
-            services.set_roles(membership=membership, roles=set(form.cleaned_data["roles"]))
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"Roles of {membership.user.username} saved.")
+        report_write(
+            request,
+            lambda: services.set_roles(membership=membership, roles=set(form.cleaned_data["roles"])),
+            done=f"Roles of {membership.user.username} saved.",
+        )
     return redirect("review:team", review_slug=review.slug)
 
 
@@ -173,15 +189,47 @@ def team_remove(request: HttpRequest, review: Review, membership_id: int) -> Htt
     leaving = membership.user_id == request.user.pk
     if not leaving and not request.user.has_perm("review.manage_team", review):
         raise PermissionDenied("Only owners manage the team.")
+    name = membership.user.username
+    if leaving:
+        question, button = f"Leave “{review.title}”?", "Leave the review"
+        explanation = "You lose access to this review at once; only an owner can add you back. Your votes and copies stay with the review."
+    else:
+        question, button = f"Remove {name} from the team?", f"Remove {name}"
+        explanation = f"{name} loses access to this review at once. Their votes and copies stay with the review, and you can undo this straight after."
+    cancel = reverse("review:team", args=[review.slug])
+    if page := confirmation(
+        request, review=review, question=question, explanation=explanation, button=button, cancel_url=cancel
+    ):
+        return page
     try:
-        services.remove_member(membership=membership)
+        removal = services.remove_member(membership=membership)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refusal(error))
         return redirect("review:team", review_slug=review.slug)
     if leaving:
         messages.success(request, f"You left “{review.title}”.")
         return redirect("review:home")
-    messages.success(request, f"{membership.user.username} was removed from the team.")
+    undo_message(
+        request,
+        f"{name} was removed from the team.",
+        url=reverse("review:team_restore", args=[review.slug]),
+        button=f"Undo: add {name} back",
+        fields={"removal": removal},
+    )
+    return redirect("review:team", review_slug=review.slug)
+
+
+@review_view(methods=["POST"], perm="review.manage_team")
+def team_restore(request: HttpRequest, review: Review) -> HttpResponse:
+    """Undo a removal: the member comes back with the roles they had (read from the membership's history)."""
+    form = RestoreMemberForm(request.POST, review=review)
+    if form.is_valid():
+        membership = services.restore_member(review=review, removal=form.cleaned_data["removal"])
+        messages.success(
+            request, f"{membership.user.username} is back in the team as {', '.join(membership.roles)}."
+        )
+    else:
+        messages.error(request, " ".join(form.errors["removal"]))
     return redirect("review:team", review_slug=review.slug)
 
 
@@ -201,6 +249,7 @@ def imports(request: HttpRequest, review: Review) -> HttpResponse:
             file_name=upload.name,
             source_name=form.cleaned_data["source_name"],
             kind=form.cleaned_data["kind"],
+            other_method=form.cleaned_data["other_method"],
             date_searched=form.cleaned_data["date_searched"],
             query=form.cleaned_data["query"],
             file_format=form.cleaned_data["file_format"],
@@ -222,10 +271,10 @@ def imports(request: HttpRequest, review: Review) -> HttpResponse:
 
 
 def _job(review: Review, job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(review=review, pk=job_id).select_related("search").first()
-    if job is None:
-        raise Http404("No such import in this review.")
-    return job
+    return first_or_404(
+        ImportJob.objects.filter(review=review, pk=job_id).select_related("search"),
+        "No such import in this review.",
+    )
 
 
 def _job_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
@@ -239,7 +288,11 @@ def _job_page(request: HttpRequest, template: str, context: dict) -> HttpRespons
 
 @review_view()
 def import_job(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
-    return _job_page(request, "review/import_job.html", {"review": review, "job": _job(review, job_id)})
+    job = _job(review, job_id)
+    can_screen = request.user.has_perm("review.screen", review)
+    return _job_page(
+        request, "review/import_job.html", {"review": review, "job": job, "can_screen": can_screen}
+    )
 
 
 @review_view(methods=["POST"], perm="review.import_records")
@@ -355,14 +408,12 @@ def duplicate_queue(request: HttpRequest, review: Review) -> HttpResponse:
 
 
 def _pair(review: Review, pair_id: int) -> DuplicatePair:
-    pair = (
-        DuplicatePair.objects.filter(review=review, pk=pair_id)
-        .select_related("record__search", "original__search", "decided_by")
-        .first()
+    return first_or_404(
+        DuplicatePair.objects.filter(review=review, pk=pair_id).select_related(
+            "record__search", "original__search", "decided_by"
+        ),
+        "No such pair in this review.",
     )
-    if pair is None:
-        raise Http404("No such pair in this review.")
-    return pair
 
 
 @review_view(methods=["GET", "POST"], write_perm="review.resolve_duplicates")
@@ -370,10 +421,29 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
     pair = _pair(review, pair_id)
     if request.method == "POST":
         decision = request.POST.get("decision")
+        if decision == "confirm" and (
+            page := confirmation(
+                request,
+                review=review,
+                question=f"Merge #{pair.record_id} into #{pair.original_id}?",
+                explanation=f"#{pair.record_id} becomes a duplicate of #{pair.original_id}: it leaves screening "
+                "and PRISMA counts it among the duplicates removed. You can undo the merge from the message "
+                "that follows or from the record's page.",
+                button="Merge the records",
+                cancel_url=request.path,
+            )
+        ):
+            return page
         try:
             if decision == "confirm":
                 kept = merging.confirm_pair(pair=pair, user=request.user)
-                messages.success(request, f"Merged: #{pair.record_id} is now a duplicate of #{kept.pk}.")
+                undo_message(
+                    request,
+                    f"Merged: #{pair.record_id} is now a duplicate of #{kept.pk}.",
+                    url=reverse("review:record_unmerge", args=[review.slug, pair.record_id]),
+                    button="Undo the merge",
+                    fields={},
+                )
             elif decision == "reject":
                 merging.reject_pair(pair=pair, user=request.user)
                 messages.success(
@@ -383,7 +453,7 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
                 messages.error(request, "Choose “Duplicates” or “Not duplicates”.")
                 return redirect("review:duplicate_pair", review_slug=review.slug, pair_id=pair.pk)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, refusal(error))
             return redirect("review:duplicate_pair", review_slug=review.slug, pair_id=pair.pk)
         following = (
             DuplicatePair.objects.filter(review=review, status=DuplicateStatus.PENDING).order_by("id").first()
@@ -407,12 +477,11 @@ def duplicate_pair(request: HttpRequest, review: Review, pair_id: int) -> HttpRe
 @review_view(methods=["POST"], perm="review.resolve_duplicates")
 def record_unmerge(request: HttpRequest, review: Review, record_id: int) -> HttpResponse:
     record = get_record(review, record_id)
-    try:
-        merging.unmerge(record=record, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Merge undone: #{record.pk} goes to screening again.")
+    report_write(
+        request,
+        lambda: merging.unmerge(record=record, user=request.user),
+        done=f"Merge undone: #{record.pk} goes to screening again.",
+    )
     return redirect("review:record", review_slug=review.slug, record_id=record.pk)
 
 
@@ -562,7 +631,7 @@ def record_action(request: HttpRequest, review: Review) -> HttpResponse:
             )
             messages.success(request, f"“{data['label']}” taken off {_records(len(done)).lower()}.")
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, refusal(error))
     return redirect(back)
 
 
@@ -606,10 +675,7 @@ def labels(request: HttpRequest, review: Review) -> HttpResponse:
 
 
 def _label(review: Review, label_id: int) -> Label:
-    label = Label.objects.for_review(review).filter(pk=label_id).first()
-    if label is None:
-        raise Http404("No such label in this review.")
-    return label
+    return first_or_404(Label.objects.for_review(review).filter(pk=label_id), "No such label in this review.")
 
 
 @review_view(methods=["POST"], perm="review.label_records")
@@ -630,12 +696,11 @@ def label_rename(request: HttpRequest, review: Review, label_id: int) -> HttpRes
 @review_view(methods=["POST"], perm="review.label_records")
 def label_delete(request: HttpRequest, review: Review, label_id: int) -> HttpResponse:
     label = _label(review, label_id)
-    try:
-        curation.delete_label(label=label, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Label “{label.name}” deleted.")
+    report_write(
+        request,
+        lambda: curation.delete_label(label=label, user=request.user),
+        done=f"Label “{label.name}” deleted.",
+    )
     return redirect("review:labels", review_slug=review.slug)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from review.constants import Stage
 from review.models import ExclusionReason, Review
 from screening.constants import FinalVerdict, Verdict
 
@@ -31,9 +32,16 @@ class VoteForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    decision = forms.ChoiceField(choices=FinalVerdict.choices)
+    """An adjudicator's final decision on a conflict. Nothing is chosen beforehand (a default would be a
+    decision nobody took); exclusion reasons are offered at full text only, where PRISMA counts them."""
+
+    decision = forms.ChoiceField(choices=[("", "Choose include or exclude"), *FinalVerdict.choices])
     reason = forms.ModelChoiceField(
-        queryset=ExclusionReason.objects.none(), required=False, label="Exclusion reason"
+        queryset=ExclusionReason.objects.none(),
+        required=False,
+        label="Exclusion reason",
+        empty_label="(none)",
+        error_messages={"invalid_choice": "That exclusion reason is not in this review's list."},
     )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -41,9 +49,25 @@ class ResolveForm(forms.Form):
         help_text="Why this decision (required unless an exclusion reason says it).",
     )
 
-    def __init__(self, *args, review: Review, **kwargs):
+    def __init__(self, *args, review: Review, stage: str = Stage.FULL_TEXT, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].queryset = review.exclusion_reasons.filter(is_active=True)
+        if stage == Stage.FULL_TEXT:
+            self.fields["reason"].queryset = review.exclusion_reasons.filter(is_active=True)
+        else:
+            del self.fields["reason"]
+            self.fields["note"].help_text = "Why this decision (required)."
+
+    def clean(self):
+        data = super().clean()
+        # The service refuses it too; said here, the message stands at the note, where it is mended.
+        if not (data.get("note") or "").strip() and not data.get("reason") and "note" not in self.errors:
+            self.add_error("note", "Give a reason for the decision (a note, or an exclusion reason).")
+        return data
+
+    def decision_arguments(self) -> dict:
+        """The cleaned data as screening.services.resolve_conflict names it."""
+        data = self.cleaned_data
+        return {"verdict": data["decision"], "reason": data.get("reason"), "note": data["note"]}
 
 
 class FullTextForm(forms.Form):

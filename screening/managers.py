@@ -2,22 +2,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import models
-
+from review.managers import ReviewScopedQuerySet
 from screening.constants import RESOLVED
 
 if TYPE_CHECKING:
     from review.models import Review
 
 
-class DecisionQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> DecisionQuerySet:
-        return self.filter(review=review)
-
-
-class VoteQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> VoteQuerySet:
-        return self.filter(decision__review=review)
+class VoteQuerySet(ReviewScopedQuerySet):
+    review_path = "decision__review"
 
     def visible_to(self, user, review: Review) -> VoteQuerySet:
         """The votes `user` may see: the blinding rule lives in screening.visibility."""

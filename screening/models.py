@@ -5,9 +5,10 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from review.constants import Stage
+from review.managers import ReviewScopedQuerySet
 from review.models import ExclusionReason, Record, Review
 from screening.constants import RESOLVED, DecisionStatus, FinalVerdict, Verdict
-from screening.managers import DecisionQuerySet, VoteQuerySet
+from screening.managers import VoteQuerySet
 
 
 class ScreeningDecision(models.Model):
@@ -42,7 +43,7 @@ class ScreeningDecision(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
-    objects = DecisionQuerySet.as_manager()
+    objects = ReviewScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["record_id", "stage"]

@@ -207,3 +207,12 @@ def records_left(*, sight: Sight, stage: str) -> int:
     unique = review_record_counts(review).to_screen if stage == Stage.TITLE_ABSTRACT else 0
     open_records = tally.open_records(unique=unique, held_back=held_back["open"])
     return open_records - (tally.votes(me, DecisionStatus.PENDING) - held_back["mine"])
+
+
+def queue_progress(*, sight: Sight, stage: str) -> ReviewerProgress:
+    """Her own progress at `stage`, for the queue's counter and bar: the records she voted on (`done`) and
+    those left in her queue, as her row of stage_progress counts them. From the tallies, a few queries."""
+    me = sight.user.pk
+    keys = tallies.read(sight.review, stage=stage, voters=[me])
+    done = sum(keys[(stage, status, me, 0, True)] for status in DecisionStatus.values)
+    return ReviewerProgress(user=sight.user, done=done, left=records_left(sight=sight, stage=stage))

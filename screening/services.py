@@ -74,6 +74,17 @@ def my_open_votes(*, review: Review, stage: str, user):
     )
 
 
+def my_votes(*, review: Review, stage: str, user, show: str = ""):
+    """The user's votes at this stage, the latest cast or changed first: all of them, the `open` ones
+    (record not decided yet, so the vote may still change) or the `decided` ones."""
+    votes = Vote.objects.for_review(review).filter(stage=stage, reviewer=user)
+    if show == "open":
+        votes = votes.exclude(decision__status__in=RESOLVED)
+    elif show == "decided":
+        votes = votes.resolved_only()
+    return votes.select_related("record", "decision", "reason").order_by("-updated_at", "-id")
+
+
 RECORD_FIELDS = (
     "id",
     "review_id",

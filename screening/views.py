@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from review.access import get_record, review_view
@@ -18,7 +20,7 @@ from screening import services
 from screening.agreement import scope_for, stage_agreement
 from screening.forms import FullTextForm, ResolveForm, VoteForm
 from screening.models import FullText, ScreeningDecision, Vote
-from screening.progress import records_left
+from screening.progress import queue_progress
 from screening.visibility import SHOWN_LABELS, Sight
 
 
@@ -57,10 +59,10 @@ def _screen_context(
             v.record_id: v for v in Vote.objects.filter(record_id__in=ids, stage=stage, reviewer=request.user)
         }
     full_texts = {}
-    reasons = []
     if stage == Stage.FULL_TEXT:
         full_texts = {f.record_id: f for f in FullText.objects.filter(record_id__in=ids)}
-        reasons = list(review.exclusion_reasons.filter(is_active=True))
+    # Offered at both stages: optional at title and abstract, needed to exclude a full text.
+    reasons = list(review.exclusion_reasons.filter(is_active=True))
     panels = [
         {"record": r, "my_vote": my_votes.get(r.pk), "full_text": full_texts.get(r.pk)} for r in records
     ]
@@ -71,6 +73,9 @@ def _screen_context(
         "current": panels[0] if panels else None,
         "prefetched": panels[1] if len(panels) > 1 else None,
         "reasons": reasons,
+        "reason_required": stage == Stage.FULL_TEXT,
+        # With every answer, so that the counter and the bar move after each vote and undo.
+        "progress": queue_progress(sight=Sight.of(request.user, review), stage=stage),
         "include_words": review.inclusion_keyword_list,
         "exclude_words": review.exclusion_keyword_list,
         "error": error,
@@ -129,10 +134,7 @@ def queue(request: HtmxHttpRequest, review: Review, stage: str) -> HttpResponse:
     except ValueError as error:
         raise Http404("Record ids are numbers.") from error
     records = [r for i, r in enumerate(records) if r not in records[:i]]
-    context = _screen_context(request, review, stage, records)
-    if not request.htmx:
-        context["left"] = records_left(sight=Sight.of(user, review), stage=stage)
-    return _render_screen(request, context)
+    return _render_screen(request, _screen_context(request, review, stage, records))
 
 
 @vary_on_htmx
@@ -196,11 +198,23 @@ def _decision(review: Review, stage: str, record_id: int) -> ScreeningDecision |
     )
 
 
-def _record_votes_page(
+def _next_conflict(review: Review, stage: str, user, after: int) -> int | None:
+    """The record id of the next open conflict at `stage` that `user` may settle, after record `after` in
+    id order and wrapping round (never `after` itself). Two short queries on the decisions' queue index."""
+    mine = services.conflicts_for(review=review, user=user).filter(stage=stage).exclude(record_id=after)
+    ids = mine.order_by("record_id").values_list("record_id", flat=True)
+    return ids.filter(record_id__gt=after).first() or ids.first()
+
+
+def _conflicts_url(review: Review, stage: str) -> str:
+    return f"{reverse('screening:conflicts', args=[review.slug])}?stage={stage}"
+
+
+def _record_votes_context(
     request: HttpRequest, review: Review, stage: str, record: Record, form: ResolveForm | None = None
-) -> HttpResponse:
-    """A record at a stage as the user may see it (screening.visibility): its status, the votes she may
-    see and, for who may settle its conflict, the form to do so."""
+) -> dict:
+    """A record at a stage as the user may see it (screening.visibility): the whole record, its status, the
+    votes she may see and, for who may settle its conflict, the form to do so and the next conflict."""
     decision = _decision(review, stage, record.pk)
     votes: list[Vote] = []
     status = ""
@@ -209,59 +223,105 @@ def _record_votes_page(
         votes = list(decision.votes.filter(sight.votes()).select_related("reviewer", "reason"))
         voters = set(decision.votes.values_list("reviewer_id", flat=True))
         status = sight.status_of(decision, voters)
-        form = (form or ResolveForm(review=review)) if sight.may_settle(decision, voters) else None
-    return render(
-        request,
-        "screening/record_votes.html",
-        {
-            "review": review,
-            "record": record,
-            "stage": stage,
-            "stage_label": Stage(stage).label,
-            "decision": decision,
-            "status_label": SHOWN_LABELS.get(status, ""),
-            "votes": votes,
-            "form": form,
-        },
-    )
+        may_settle = sight.may_settle(decision, voters)
+        form = (form or ResolveForm(review=review, stage=stage)) if may_settle else None
+    return {
+        "review": review,
+        "record": record,
+        "stage": stage,
+        "stage_label": Stage(stage).label,
+        "decision": decision,
+        "status": status,
+        "status_label": SHOWN_LABELS.get(status, ""),
+        "votes": votes,
+        "form": form,
+        "next_conflict": _next_conflict(review, stage, request.user, after=record.pk),
+        "include_words": review.inclusion_keyword_list,
+        "exclude_words": review.exclusion_keyword_list,
+    }
 
 
 @review_view()
 def record_votes(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
+    """The record at a stage, and for who may settle its conflict, the conflict view: the whole record
+    beside the votes, and the decision form (keys: i include, e exclude, j the next conflict)."""
     stage = _stage(stage)
-    return _record_votes_page(request, review, stage, get_record(review, record_id))
+    context = _record_votes_context(request, review, stage, get_record(review, record_id))
+    return render(request, "screening/record_votes.html", context)
 
 
+@vary_on_htmx
 @review_view(methods=["POST"], write_perm="review.write")
-def resolve(request: HttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
-    """Settle a conflict. A refused decision shows the page again with the errors at the form; who has no
-    form there (she may not settle this record) reads the reason as a message."""
+def resolve(request: HtmxHttpRequest, review: Review, stage: str, record_id: int) -> HttpResponse:
+    """Settle a conflict, then go on to the next one (or back to the list when none is left). A refused
+    decision comes back with its errors at the fields (htmx swaps the form in place, status 400); who may
+    not settle this record reads the reason as a message on the record's page."""
     stage = _stage(stage)
     decision = _decision(review, stage, record_id)
     if decision is None:
         raise Http404("This record has no screening at this stage yet.")
-    form = ResolveForm(request.POST, review=review)
+    form = ResolveForm(request.POST, review=review, stage=stage)
+    voters = set(decision.votes.values_list("reviewer_id", flat=True))
     if form.is_valid():
         try:
             services.resolve_conflict(
-                review=review,
-                decision=decision,
-                user=request.user,
-                verdict=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-                note=form.cleaned_data["note"],
+                review=review, decision=decision, user=request.user, **form.decision_arguments()
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, f"Conflict on {decision.record.short_citation} resolved.")
-            return redirect(f"{reverse('screening:conflicts', args=[review.slug])}?stage={stage}")
-    voters = set(decision.votes.values_list("reviewer_id", flat=True))
+            next_id = _next_conflict(review, stage, request.user, after=record_id)
+            url = (
+                reverse("screening:record_votes", args=[review.slug, stage, next_id])
+                if next_id
+                else _conflicts_url(review, stage)
+            )
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if Sight.of(request.user, review).may_settle(decision, voters):
-        return _record_votes_page(request, review, stage, decision.record, form=form)
+        context = _record_votes_context(request, review, stage, decision.record, form=form)
+        template = (
+            "screening/record_votes.html#decision-form" if request.htmx else "screening/record_votes.html"
+        )
+        return render(request, template, context, status=400)
     for error in form.non_field_errors() or [e for errors in form.errors.values() for e in errors]:
         messages.error(request, error)
-    return redirect("screening:record_votes", review_slug=review.slug, stage=stage, record_id=record_id)
+    url = reverse("screening:record_votes", args=[review.slug, stage, record_id])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+MY_DECISIONS_PER_PAGE = 50
+
+
+@review_view(perm="review.screen")
+def my_decisions(request: HttpRequest, review: Review, stage: str) -> HttpResponse:
+    """The user's own votes at a stage, newest first, to revisit: an open one links back to the queue,
+    where it may still be changed; a decided one to the record's page. ?show=open|decided filters."""
+    stage = _stage(stage)
+    show = request.GET.get("show") or ""
+    if show not in ("", "open", "decided"):
+        show = ""
+    votes = services.my_votes(review=review, stage=stage, user=request.user, show=show)
+    page = Paginator(votes, MY_DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
+    sight = Sight.of(request.user, review)
+    # Her own vote is among the voters, so a record still open reads "Open" whatever the others did.
+    rows = []
+    for vote in page:
+        status = sight.status_of(vote.decision, {request.user.pk})
+        rows.append((vote, status, SHOWN_LABELS[status]))
+    return render(
+        request,
+        "screening/my_decisions.html",
+        {
+            "review": review,
+            "stage": stage,
+            "stage_label": Stage(stage).label,
+            "stages": Stage.choices,
+            "show": show,
+            "page": page,
+            "rows": rows,
+        },
+    )
 
 
 @review_view()
@@ -320,14 +380,8 @@ def full_text_upload(request: HttpRequest, review: Review, record_id: int) -> Ht
     form = FullTextForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attach_full_text(
-                review=review,
-                record=record,
-                user=request.user,
-                pdf=form.cleaned_data["pdf"],
-                not_retrieved=form.cleaned_data["not_retrieved"],
-                note=form.cleaned_data["note"],
-            )
+            # The form's fields are named as the service's arguments (pdf, not_retrieved, note).
+            services.attach_full_text(review=review, record=record, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

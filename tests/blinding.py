@@ -61,17 +61,19 @@ class Route:
 def routes() -> list[Route]:
     """Every named URL pattern of the site outside the admin."""
 
-    def walk(resolver: URLResolver, namespace: str) -> Iterator[Route]:
+    # An include() under a prefix such as reviews/<slug:review_slug>/ passes its arguments on to its routes.
+    def walk(resolver: URLResolver, namespace: str, outer: tuple[str, ...]) -> Iterator[Route]:
         for pattern in resolver.url_patterns:
+            kwargs = outer + tuple(pattern.pattern.converters)
             if isinstance(pattern, URLResolver):
                 inner = ":".join(p for p in (namespace, pattern.namespace) if p)
                 if pattern.namespace not in SKIPPED_NAMESPACES:
-                    yield from walk(pattern, inner)
+                    yield from walk(pattern, inner, kwargs)
             elif isinstance(pattern, URLPattern) and pattern.name:
                 name = f"{namespace}:{pattern.name}" if namespace else pattern.name
-                yield Route(name=name, kwargs=tuple(pattern.pattern.converters))
+                yield Route(name=name, kwargs=kwargs)
 
-    return list(walk(get_resolver(), ""))
+    return list(walk(get_resolver(), "", ()))
 
 
 def urls(ids: Mapping[str, Sequence]) -> dict[Route, list[str]]:

@@ -30,34 +30,22 @@ def make_user(django_user_model):
     return make
 
 
-@pytest.fixture
-def owner(make_user):
-    return make_user("owner", first_name="Olive", last_name="Owner")
+def persona(username: str, **extra):
+    """A fixture named `username` giving that user (the review fixture gives each a role)."""
+
+    @pytest.fixture(name=username)
+    def fixture(make_user):
+        return make_user(username, **extra)
+
+    return fixture
 
 
-@pytest.fixture
-def reviewer(make_user):
-    return make_user("reviewer")
-
-
-@pytest.fixture
-def reviewer2(make_user):
-    return make_user("reviewer2")
-
-
-@pytest.fixture
-def adjudicator(make_user):
-    return make_user("adjudicator")
-
-
-@pytest.fixture
-def viewer(make_user):
-    return make_user("viewer")
-
-
-@pytest.fixture
-def outsider(make_user):
-    return make_user("outsider")
+owner = persona("owner", first_name="Olive", last_name="Owner")
+reviewer = persona("reviewer")
+reviewer2 = persona("reviewer2")
+adjudicator = persona("adjudicator")
+viewer = persona("viewer")
+outsider = persona("outsider")
 
 
 @pytest.fixture

@@ -3,12 +3,11 @@ review is a 404. Copies and consensus values are extraction's, reached with the 
 
 from __future__ import annotations
 
-from django.http import Http404
-
 from extraction import access as extraction_access
 from extraction.models import ConsensusValue, ExtractionForm
 from extraction.risk_of_bias.kind import RISK_OF_BIAS
 from extraction.risk_of_bias.models import AssessedResult
+from review.access import first_or_404
 from review.models import Review, Study
 
 get_study = extraction_access.get_study
@@ -19,10 +18,10 @@ def get_form_or_404(review: Review) -> ExtractionForm:
 
 
 def get_result(review: Review, result_id: int) -> AssessedResult:
-    result = AssessedResult.objects.for_review(review).filter(pk=result_id).select_related("study").first()
-    if result is None:
-        raise Http404("No such result in this review.")
-    return result
+    return first_or_404(
+        AssessedResult.objects.for_review(review).filter(pk=result_id).select_related("study"),
+        "No such result in this review.",
+    )
 
 
 def get_consensus_value(review: Review, value_id: int) -> ConsensusValue:

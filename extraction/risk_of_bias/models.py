@@ -9,12 +9,12 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from extraction.comparison import outcome_key
-from review.models import Review, Study
+from review.managers import ReviewScopedQuerySet
+from review.models import Study
 
 
-class AssessedResultQuerySet(models.QuerySet):
-    def for_review(self, review: Review) -> AssessedResultQuerySet:
-        return self.filter(study__review=review)
+class AssessedResultQuerySet(ReviewScopedQuerySet):
+    review_path = "study__review"
 
 
 class AssessedResult(models.Model):

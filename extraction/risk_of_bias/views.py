@@ -23,9 +23,10 @@ from extraction.risk_of_bias.forms import PlotForm, ResultForm, ToolsForm, Weigh
 from extraction.risk_of_bias.kind import FAMILIES, RISK_OF_BIAS
 from extraction.risk_of_bias.models import AssessedResult
 from extraction.rob.plots import summary_plot, traffic_light
-from extraction.views import resolve_posted, save_posted, visible_copy
+from extraction.views import consensus_history, resolve_posted, save_posted, shown_copies, visible_copy
 from review.access import review_view
 from review.exports.jobs import export_panel
+from review.feedback import attempt
 from review.models import Review, Study
 
 KIND = RISK_OF_BIAS
@@ -46,17 +47,6 @@ def _valid(request: HttpRequest, form) -> bool:
         return True
     messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
     return False
-
-
-def _attempt(request: HttpRequest, action: Callable[[], Any], success: Callable[[Any], str]) -> Any:
-    """Run one service call and say what came of it: its refusal, in its own words, or `success`."""
-    try:
-        done = action()
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return None
-    messages.success(request, success(done))
-    return done
 
 
 def _copies_by_study(form) -> dict[int, list[ExtractionCopy]]:
@@ -132,7 +122,7 @@ def setup(request: HttpRequest, review: Review) -> HttpResponse:
     chosen = ToolsForm(request.POST)
     if _valid(request, chosen):
         tools = chosen.cleaned_data["tools"]
-        _attempt(
+        attempt(
             request,
             lambda: services.install_tools(review=review, tools=tools, user=request.user),
             lambda version: f"Risk-of-bias form version {version.number}: {', '.join(tools)}.",
@@ -164,7 +154,7 @@ def _assign(
     if _valid(request, chosen):
         who = chosen.cleaned_data["reviewers"]
         names = ", ".join(u.username for u in who)
-        _attempt(request, lambda: assign(who), lambda done: success(done, names))
+        attempt(request, lambda: assign(who), lambda done: success(done, names))
 
 
 @review_view(methods=["POST"], perm="review.adjudicate")
@@ -187,14 +177,6 @@ def study(request: HttpRequest, review: Review, study_id: int) -> HttpResponse:
     form = services.get_form(review)
     version = versions.published_version(form)
     copies = reconciliation.study_copies(study=study, form=form) if form else []
-    assessors = [
-        {
-            "copy": c,
-            "status": visibility.shown_status(user=request.user, review=review, copy=c, study_copies=copies),
-            "visible": visibility.can_see_copy(user=request.user, copy=c, study_copies=copies),
-        }
-        for c in copies
-    ]
     rows = [r for r in results.review_results(review=review, form=form) if r.result.study_id == study.pk]
     tools = services.version_tools(version)
     return render(
@@ -207,7 +189,7 @@ def study(request: HttpRequest, review: Review, study_id: int) -> HttpResponse:
             "rows": [(row, WeightForm(instance=row.result, prefix=f"w{row.result.pk}")) for row in rows],
             "result_form": ResultForm(tools=tools) if tools else None,
             "outcome_names": _extraction_outcomes(study),
-            "copies": assessors,
+            "copies": shown_copies(request.user, review, copies),
             "consensus": form is not None and form.consensus_records.filter(study=study).exists(),
             "assessors": list(coder_memberships(review).select_related("user")),
             "can_assign": request.user.has_perm("review.adjudicate", review),
@@ -236,7 +218,7 @@ def result_add(request: HttpRequest, review: Review, study_id: int) -> HttpRespo
     named = ResultForm(request.POST, tools=tools)
     if _valid(request, named):
         data = named.cleaned_data
-        _attempt(
+        attempt(
             request,
             lambda: services.add_result(
                 study=study,
@@ -254,6 +236,7 @@ def result_add(request: HttpRequest, review: Review, study_id: int) -> HttpRespo
 @review_view(methods=["POST"], perm="review.adjudicate")
 def result_weight(request: HttpRequest, review: Review, result_id: int) -> HttpResponse:
     result = get_result(review, result_id)
+    # The form binds a fresh instance: a refused weight must not change `result` (its label is shown).
     weighed = WeightForm(
         request.POST, instance=AssessedResult.objects.get(pk=result.pk), prefix=f"w{result.pk}"
     )
@@ -266,11 +249,8 @@ def result_weight(request: HttpRequest, review: Review, result_id: int) -> HttpR
 @review_view(methods=["POST"], perm="review.adjudicate")
 def result_remove(request: HttpRequest, review: Review, result_id: int) -> HttpResponse:
     result = get_result(review, result_id)
-    _attempt(
-        request,
-        lambda: services.remove_result(result=result, user=request.user),
-        lambda _: f"{result.label} is no longer assessed.",
-    )
+    removed = f"{result.label} is no longer assessed."
+    attempt(request, lambda: services.remove_result(result=result, user=request.user), lambda _: removed)
     return _to_study(review, result.study)
 
 
@@ -303,7 +283,7 @@ def copy_detail(request: HttpRequest, review: Review, copy_id: int) -> HttpRespo
             return _to_copy(review, copy)
         _, errors = save_posted(request, copy)
         if not errors and request.POST.get("action") == "submit":
-            _attempt(
+            attempt(
                 request,
                 lambda: services.submit_assessment(copy=copy, user=request.user),
                 lambda _: f"Your assessment of {copy.study} is submitted and locked.",
@@ -418,11 +398,7 @@ def consensus_detail(request: HttpRequest, review: Review, study_id: int) -> Htt
     rows = results.review_results(review=review, form=form)
     sheets.attach_support(judged, [row for row in rows if row.result.study_id == study.pk])
     # What reconcilers did (agreeing values were written once, when the consensus started).
-    history = (
-        ConsensusValue.history.filter(consensus_id=consensus.pk, history_type="~")
-        .select_related("history_user", "field", "source_copy__reviewer")
-        .order_by("-history_date")[:100]
-    )
+    history = consensus_history(consensus, "source_copy__reviewer", changes_only=True)
     return render(
         request,
         "risk_of_bias/consensus.html",

@@ -23,7 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 
-from review.constants import DuplicateStatus, ImportFormat, SourceKind
+from review.constants import DuplicateStatus, ImportFormat, OtherMethod, SourceKind
 from review.duplicate_detection import MatchKeys, find_duplicates
 from review.importers import bibtex, delimited, endnote, medline, ris
 from review.importers.bulk import bulk_insert, inserting, set_duplicate_of
@@ -115,6 +115,7 @@ def import_search_file(
     file_name: str,
     source_name: str,
     kind: str = SourceKind.DATABASE,
+    other_method: str = OtherMethod.CITATION,
     user=None,
     date_searched: date | None = None,
     query: str = "",
@@ -132,6 +133,10 @@ def import_search_file(
         raise ImportFormatError(
             f"{file_name}: unknown source kind “{kind}”; use one of {', '.join(SourceKind.values)}."
         )
+    if other_method not in OtherMethod.values:
+        raise ImportFormatError(
+            f"{file_name}: unknown other method “{other_method}”; use one of {', '.join(OtherMethod.values)}."
+        )
     if not source_name.strip():
         raise ImportFormatError(f"{file_name}: a source name (PubMed, Embase…) is needed.")
     file = data if isinstance(data, File) else ContentFile(data)
@@ -148,6 +153,7 @@ def import_search_file(
             on_saved=on_saved,
             source_name=source_name,
             kind=kind,
+            other_method=other_method,
             created_by=user,
             date_searched=date_searched,
             query=query,

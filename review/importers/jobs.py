@@ -9,7 +9,7 @@ from pathlib import Path
 from django.core.files import File
 from django.db import transaction
 
-from review.constants import ImportFormat, JobStatus
+from review.constants import ImportFormat, JobStatus, OtherMethod
 from review.importers import ImportFormatError, ImportResult, import_search_file
 from review.importers.common import stored_name
 from review.jobs import JobFailed
@@ -27,6 +27,7 @@ def create_job(
     date_searched: date | None,
     query: str,
     file_format: str,
+    other_method: str = OtherMethod.CITATION,
 ) -> ImportJob:
     """Keep the upload as a job. A CSV waits for its column mapping; anything else is queued at once.
     The upload is stored once (an upload Django streamed to a temporary file is moved, not read), and
@@ -38,6 +39,7 @@ def create_job(
         file_name=Path(file_name).name,
         source_name=source_name,
         kind=kind,
+        other_method=other_method,
         date_searched=date_searched,
         query=query,
         file_format=file_format,
@@ -84,6 +86,7 @@ def import_file(job: ImportJob) -> None:
             file_name=job.file_name,
             source_name=job.source_name,
             kind=job.kind,
+            other_method=job.other_method,
             user=job.created_by,
             date_searched=job.date_searched,
             query=job.query,

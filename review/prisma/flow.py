@@ -1,7 +1,7 @@
 """Every box of a review's PRISMA 2020 flow diagram, counted from its records: never typed in.
 
 Three aggregate queries whatever the number of records: records per search, records grouped by where they
-stand (source column, duplicate, removal, decision at each stage, full-text flags, exclusion reason), and
+stand (`_standing`) (source column, duplicate, removal, decision at each stage, full-text flags, exclusion reason), and
 the studies of the included reports.
 
 How the two columns are counted (README, "PRISMA"):
@@ -22,7 +22,6 @@ from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from django.db.models import (
-    Case,
     CharField,
     Count,
     Exists,
@@ -30,15 +29,13 @@ from django.db.models import (
     FilteredRelation,
     OuterRef,
     Q,
-    Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from review.constants import OtherMethod, RemovalKind, SourceKind, Stage
-from review.models import Record, RecordRemoval, Search
+from review.models import Record, Search
 from review.prisma import BREAKDOWNS, IDENTIFIERS, PrismaCounts
 
 if TYPE_CHECKING:
@@ -53,45 +50,90 @@ OTHER_METHOD_RESULTS = {
 }
 
 
-def _removal_kind():
-    """The kind of the record's active removal before screening, "" when it is not removed."""
-    active = RecordRemoval.objects.filter(record=OuterRef("pk"), restored_at__isnull=True)
-    return Coalesce(Subquery(active.values("kind")[:1]), Value(""), output_field=CharField())
-
-
 def _standing(review: Review):
-    """One row per combination of where records stand, with how many records stand there."""
-    from screening.models import FullText, Vote  # screening builds on review
+    """One row per combination of where records stand (their search, duplicate, removal, decision at each
+    stage, full-text flags, exclusion reason), with how many records stand there: one query, the union of
+    two groupings.
 
+    Most records never reach full text, and looking up full-text rows, decisions and votes for each of
+    them made the query six times slower (1.3 s at 100,000 records, bench/dataset.py). So the first part
+    groups every record by what it has before full text (two indexed joins a record), and the second
+    groups only the records with something at full text (a full-text row, decision or vote) by all of
+    it; `_with_full_text_apart` subtracts the second from the first."""
+    from screening.models import FullText, ScreeningDecision, Vote  # screening builds on review
+
+    records = Record.objects.for_review(review).annotate(
+        ta=FilteredRelation(
+            "screening_decisions", condition=Q(screening_decisions__stage=Stage.TITLE_ABSTRACT)
+        ),
+        # At most one removal of a record is active (the one_removal_per_record constraint).
+        active_removal=FilteredRelation("removals", condition=Q(removals__restored_at__isnull=True)),
+    )
+    before_full_text = {
+        "search_pk": F("search_id"),
+        "is_duplicate": Q(duplicate_of__isnull=False),
+        "removal": Coalesce(F("active_removal__kind"), Value(""), output_field=CharField()),
+        "ta_status": Coalesce(F("ta__status"), Value(""), output_field=CharField()),
+    }
+    no_full_text = {
+        "ft_status": Value(""),
+        "ft_reason": Value(""),
+        "not_retrieved": Value(False),
+        "retrieved": Value(False),
+        "part": Value("all"),
+    }
+    everything = records.values(**before_full_text, **no_full_text).annotate(n=Count("pk")).order_by()
     full_text = FullText.objects.filter(record=OuterRef("pk"))
-    return (
-        Record.objects.for_review(review)
+    # One IN over a UNION, not three INs joined by OR: PostgreSQL guesses most records pass an OR of
+    # subqueries, and a plan that large is compiled by its JIT first (2 s of the 2.4 s at 100,000 records).
+    reached_full_text = (
+        FullText.objects.filter(record__review=review)
+        .values("record")
+        .union(
+            ScreeningDecision.objects.filter(review=review, stage=Stage.FULL_TEXT).values("record"),
+            Vote.objects.filter(record__review=review, stage=Stage.FULL_TEXT).values("record"),
+        )
+    )
+    at_full_text = (
+        records.filter(pk__in=reached_full_text)
         .annotate(
-            ta=FilteredRelation(
-                "screening_decisions", condition=Q(screening_decisions__stage=Stage.TITLE_ABSTRACT)
-            ),
             ft=FilteredRelation(
                 "screening_decisions", condition=Q(screening_decisions__stage=Stage.FULL_TEXT)
-            ),
+            )
         )
         .values(
-            column=Case(
-                When(search__kind=SourceKind.OTHER, then=Value("other")),
-                default=Value("dbr"),
-                output_field=CharField(),
-            ),
-            is_duplicate=Q(duplicate_of__isnull=False),
-            removal=_removal_kind(),
-            ta_status=Coalesce(F("ta__status"), Value("")),
-            ft_status=Coalesce(F("ft__status"), Value("")),
-            ft_reason=Coalesce(F("ft__reason__label"), Value("")),
+            **before_full_text,
+            ft_status=Coalesce(F("ft__status"), Value(""), output_field=CharField()),
+            ft_reason=Coalesce(F("ft__reason__label"), Value(""), output_field=CharField()),
             not_retrieved=Exists(full_text.filter(not_retrieved=True)),
             retrieved=Exists(full_text.exclude(pdf=""))
             | Exists(Vote.objects.filter(record=OuterRef("pk"), stage=Stage.FULL_TEXT)),
+            part=Value("full_text"),
         )
         .annotate(n=Count("pk"))
         .order_by()
     )
+    return everything.union(at_full_text, all=True).order_by()
+
+
+def _with_full_text_apart(rows) -> list[dict]:
+    """The union's rows as groups of records: the full-text groups as they are, and every group of the
+    first part less the records of the full-text groups that share its standing before full text."""
+    before = ("search_pk", "is_duplicate", "removal", "ta_status")
+    groups: list[dict] = []
+    with_full_text: Counter[tuple] = Counter()
+    everything: list[dict] = []
+    for row in rows:
+        if row["part"] == "full_text":
+            groups.append(row)
+            with_full_text[tuple(row[key] for key in before)] += row["n"]
+        else:
+            everything.append(row)
+    for row in everything:
+        n = row["n"] - with_full_text[tuple(row[key] for key in before)]
+        if n:
+            groups.append({**row, "n": n})
+    return groups
 
 
 def _records_url(review: Review, **filters: str) -> str:
@@ -103,14 +145,16 @@ def prisma_counts(review: Review) -> PrismaCounts:
     """Every number of the review's PRISMA 2020 diagram, with links to the records behind them."""
     values: Counter[str] = Counter()
     excluded: dict[str, Counter[str]] = {"dbr": Counter(), "other": Counter()}
-    for row in _standing(review):
-        _count(values, excluded, row)
-    searches = (
+    searches = list(
         Search.objects.for_review(review)
         .annotate(n=Count("records"))
         .values_list("pk", "source_name", "kind", "other_method", "n")
         .order_by("created_at", "pk")
     )
+    other_searches = {pk for pk, _name, kind, _method, _n in searches if kind == SourceKind.OTHER}
+    for row in _with_full_text_apart(_standing(review)):
+        row["column"] = "other" if row["search_pk"] in other_searches else "dbr"
+        _count(values, excluded, row)
     per_source: dict[str, Counter[str]] = {kind: Counter() for kind in SourceKind.values}
     per_method: Counter[str] = Counter()
     breakdown_urls: dict[str, dict[str, str]] = {}
@@ -141,7 +185,7 @@ def prisma_counts(review: Review) -> PrismaCounts:
         new_studies=studies,
         total_studies=studies,
         total_reports=values["new_reports"],
-        urls=_urls(review),
+        urls=_urls(review) | _single_search_urls(review, searches, without_search=without_search),
         breakdown_urls={
             "database_specific_results": breakdown_urls.get("database_specific_results", {}),
             "register_specific_results": breakdown_urls.get("register_specific_results", {}),
@@ -166,6 +210,19 @@ def _urls(review: Review) -> dict[str, str]:
         "total_reports": {**unique, Stage.FULL_TEXT: "included"},
     }
     return {name: _records_url(review, **filters) for name, filters in links.items()}
+
+
+def _single_search_urls(review: Review, searches: list[tuple], *, without_search: int) -> dict[str, str]:
+    """A source box (databases, registers, each other method) links to the record list of its search when
+    it has exactly one: the list filters by one search at a time, and a link to some of a box's records
+    would mislead."""
+    by_box: dict[str, list[int]] = {}
+    for pk, _name, kind, other_method, _n in searches:
+        box = OTHER_METHOD_RESULTS[other_method] if kind == SourceKind.OTHER else f"{kind}_results"
+        by_box.setdefault(box, []).append(pk)
+    if without_search:
+        by_box.setdefault("database_results", []).append(0)  # records without a search: no filter
+    return {box: _records_url(review, source=str(pks[0])) for box, pks in by_box.items() if len(pks) == 1}
 
 
 # The numbers `_count` adds up record group by record group; the others are computed apart.

@@ -1,39 +1,24 @@
 from __future__ import annotations
 
-import re
-
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-register = template.Library()
+from screening.highlighting import KeywordMatcher
 
-# An entity such as &amp; or &#x27; left by escaping: matched first and kept whole, so a keyword is never
-# marked inside one.
-_ENTITY = r"&[#\w]+;"
+register = template.Library()
 
 
 @register.simple_tag
 def highlight(text: str, include: list[str], exclude: list[str]) -> SafeString:
-    """Escape the text first, then wrap the review's keywords in <mark class="include|exclude">."""
-    escaped = escape(text or "")
-    kinds: dict[str, str] = {}
-    for kind, words in (("include", include), ("exclude", exclude)):
-        for word in words:
-            kinds.setdefault(escape(word).casefold(), kind)
-    if not kinds:
-        return mark_safe(escaped)
-    # Longest first, so "serotonin 1B" wins over "serotonin". One named group per keyword says which one
-    # matched: the matched text cannot be looked up, as case-insensitive matching is not case folding
-    # ("İnsulin" matches "insulin", but folds to "i̇nsulin").
-    keywords = sorted(kinds, key=len, reverse=True)
-    alternatives = "|".join(f"(?P<k{i}>{re.escape(w)})" for i, w in enumerate(keywords))
-    pattern = re.compile(rf"(?P<entity>{_ENTITY})|(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-    def mark(match: re.Match) -> str:
-        if match.lastgroup == "entity":
-            return match.group()
-        kind = kinds[keywords[int(match.lastgroup[1:])]]
-        return f'<mark class="{kind}">{match.group()}</mark>'
-
-    return mark_safe(pattern.sub(mark, escaped))  # noqa: S308 - built from escaped text only
+    """The text escaped, with the review's keywords (stems, phrases, `word*`: screening.highlighting)
+    wrapped in <mark class="include|exclude">. Matches are found in the text as written and every piece
+    is escaped on its own, so a keyword can never be marked inside an entity such as &amp;."""
+    text = text or ""
+    pieces, position = [], 0
+    for match in KeywordMatcher(include, exclude).find(text):
+        pieces.append(escape(text[position : match.start]))
+        pieces.append(f'<mark class="{match.kind}">{escape(text[match.start : match.end])}</mark>')
+        position = match.end
+    pieces.append(escape(text[position:]))
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece of text is escaped

@@ -124,3 +124,21 @@ def run_worker(transactional_db):
         return thread
 
     return start
+
+
+@pytest.fixture
+def watch_job(run_worker):
+    """Follow a job the page just queued: its progress bar (named `progress`) waits at 0 until a worker
+    runs it, then reaches 100 and the status says `done`. Returns the worker's thread, to join."""
+    from playwright.sync_api import expect
+
+    def watch(page, *, progress: str, done: str) -> threading.Thread:
+        bar = page.get_by_role("progressbar", name=progress)
+        expect(bar).to_have_attribute("aria-valuenow", "0")
+        expect(page.get_by_text("Waiting for the worker")).to_be_visible()
+        worker = run_worker()
+        expect(bar).to_have_attribute("aria-valuenow", "100", timeout=20_000)
+        expect(page.locator("[data-status]")).to_have_text(done)
+        return worker
+
+    return watch

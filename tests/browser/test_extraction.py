@@ -48,16 +48,11 @@ def extract(page: Page, live_server, login, review, username: str, answers: dict
     expect(page.get_by_text("Your extraction of Williams 2018 is submitted and locked.")).to_be_visible()
 
 
-def export(page: Page, live_server, review, run_worker, table: str, file_format: str, file_name: str) -> str:
+def export(page: Page, live_server, review, watch_job, table: str, file_format: str, file_name: str) -> str:
     """Ask for an export on the extraction page, watch the worker make it, download it; its text."""
     page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
     page.get_by_role("listitem").filter(has_text=table).get_by_role("button", name=file_format).click()
-    progress = page.get_by_role("progressbar", name="Export progress")
-    expect(progress).to_have_attribute("aria-valuenow", "0")
-    expect(page.get_by_text("Waiting for the worker")).to_be_visible()
-    worker = run_worker()
-    expect(progress).to_have_attribute("aria-valuenow", "100", timeout=20_000)
-    expect(page.locator("[data-status]")).to_have_text("Ready")
+    worker = watch_job(page, progress="Export progress", done="Ready")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download").click()
     worker.join(timeout=10)
@@ -66,7 +61,7 @@ def export(page: Page, live_server, review, run_worker, table: str, file_format:
 
 
 def test_two_reviewers_disagree_and_a_third_reconciles(
-    page: Page, live_server, demo_studies, login, run_worker
+    page: Page, live_server, demo_studies, login, watch_job
 ):
     review = demo_studies
     extract(
@@ -81,7 +76,7 @@ def test_two_reviewers_disagree_and_a_third_reconciles(
     # Raj cannot see Rita's copy or values before he submits, not even in his export of the raw copies.
     page.context.clear_cookies()
     login(page, "raj")
-    raw = export(page, live_server, review, run_worker, "raw copies", "CSV", f"{review.slug}-raw-copies.csv")
+    raw = export(page, live_server, review, watch_job, "raw copies", "CSV", f"{review.slug}-raw-copies.csv")
     assert raw.startswith("study,reviewer,") and "USA" not in raw and "37.5" not in raw
     extract(
         page,
@@ -115,7 +110,7 @@ def test_two_reviewers_disagree_and_a_third_reconciles(
     expect(page.locator('tr[data-field="age_mean"] .source')).to_contain_text("entered by ada")
 
     text = export(
-        page, live_server, review, run_worker, "one row per study", "CSV", f"{review.slug}-consensus-wide.csv"
+        page, live_server, review, watch_job, "one row per study", "CSV", f"{review.slug}-consensus-wide.csv"
     )
     rows = {row["study"]: row for row in csv.DictReader(io.StringIO(text))}
     williams = rows["Williams 2018"]

@@ -7,35 +7,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from review.models import Membership
+from tests.menus import MENUS as ROLE_MENUS
 
-# Each demo member's menu, written out from the roles' rights (README, review/rules.py).
-MENUS = {
-    "olivia": ["Dashboard", "Records", "Import", "Duplicates", "Conflicts", "Agreement", "Extraction"]
-    + ["Risk of bias", "PRISMA", "Exports", "Team", "Settings"],
-    "rita": ["Dashboard", "Records", "Import", "Duplicates", "Title/abstract", "Full text", "Agreement"]
-    + ["Extraction", "Risk of bias", "PRISMA", "Exports", "Team"],
-    "ada": [
-        "Dashboard",
-        "Records",
-        "Conflicts",
-        "Agreement",
-        "Extraction",
-        "Risk of bias",
-        "PRISMA",
-        "Exports",
-        "Team",
-    ],
-    "victor": [
-        "Dashboard",
-        "Records",
-        "Agreement",
-        "Extraction",
-        "Risk of bias",
-        "PRISMA",
-        "Exports",
-        "Team",
-    ],
-}
+# The demo's members and their roles.
+ROLES = {"olivia": "owner", "rita": "reviewer", "ada": "adjudicator", "victor": "viewer"}
+MENUS = {username: ROLE_MENUS[role] for username, role in ROLES.items()}
 
 
 @pytest.mark.parametrize("username", sorted(MENUS))

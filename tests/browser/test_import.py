@@ -26,7 +26,7 @@ EXPORT = "\n".join(
 
 
 def test_upload_watch_progress_and_resolve_a_duplicate(
-    page: Page, live_server, demo, login, run_worker, tmp_path
+    page: Page, live_server, demo, login, watch_job, tmp_path
 ):
     export = tmp_path / "embase-update.txt"
     export.write_bytes(EXPORT)
@@ -39,13 +39,7 @@ def test_upload_watch_progress_and_resolve_a_duplicate(
     page.get_by_role("button", name="Import").click()
 
     # Queued: the page polls, and nothing happens until a worker picks the job up.
-    progress = page.get_by_role("progressbar", name="Import progress")
-    expect(progress).to_have_attribute("aria-valuenow", "0")
-    expect(page.get_by_text("Waiting for the worker")).to_be_visible()
-
-    worker = run_worker()
-    expect(progress).to_have_attribute("aria-valuenow", "100", timeout=20_000)
-    expect(page.locator("[data-status]")).to_have_text("Imported")
+    worker = watch_job(page, progress="Import progress", done="Imported")
     expect(page.locator('[data-count="imported"]')).to_have_text("2")
     expect(page.locator('[data-count="duplicates_queued"]')).to_have_text("1")
     worker.join(timeout=10)
@@ -55,7 +49,11 @@ def test_upload_watch_progress_and_resolve_a_duplicate(
     expect(page.get_by_role("heading", name="Are these the same?")).to_be_visible()
     expect(page.locator("mark.diff").first).to_be_visible()  # the years differ
     page.keyboard.press("d")
+    # Merging asks first (review.confirmation); the message that follows offers to undo it.
+    expect(page.get_by_role("heading", name="into #")).to_be_visible()
+    page.get_by_role("button", name="Merge the records").click()
     expect(page.get_by_text("No probable duplicates wait for a decision.")).to_be_visible()
+    expect(page.get_by_role("button", name="Undo the merge")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("is now a duplicate of")
 
     page.goto(f"{live_server.url}/reviews/{demo.slug}/")

@@ -23,36 +23,23 @@ pytestmark = pytest.mark.django_db
 def reconciled_study(study, copies, reviewer, reviewer2, adjudicator):
     arms = ["Ketamine", "Saline"]
     outcomes = [("MADRS", "24 h", "change from baseline")]
-    fill(
-        copies[0],
-        reviewer,
-        {
-            "design": "Parallel",
-            "ketamine_dose": "0.5",
-            "country": "Sweden",
-            "comparator": ["Saline"],
-            ("n_randomised", "Ketamine"): "20",
-            ("n_randomised", "Saline"): "10",
-            ("change_mean", "MADRS", "Ketamine"): "-12.5",
-        },
-        arms=arms,
-        outcomes=outcomes,
-    )
-    fill(
-        copies[1],
-        reviewer2,
-        {
-            "design": "Parallel",
-            "ketamine_dose": "0.50",
-            "country": "Sweden; Denmark",
-            "comparator": ["Saline"],
-            ("n_randomised", "Ketamine"): "20",
-            ("n_randomised", "Saline"): "10",
-            ("change_mean", "MADRS", "Ketamine"): "-12.0",
-        },
-        arms=arms,
-        outcomes=outcomes,
-    )
+    first = {
+        "design": "Parallel",
+        "ketamine_dose": "0.5",
+        "country": "Sweden",
+        "comparator": ["Saline"],
+        ("n_randomised", "Ketamine"): "20",
+        ("n_randomised", "Saline"): "10",
+        ("change_mean", "MADRS", "Ketamine"): "-12.5",
+    }
+    # The second reviewer writes the dose another way and disagrees on the country and the change.
+    second = first | {
+        "ketamine_dose": "0.50",
+        "country": "Sweden; Denmark",
+        ("change_mean", "MADRS", "Ketamine"): "-12.0",
+    }
+    fill(copies[0], reviewer, first, arms=arms, outcomes=outcomes)
+    fill(copies[1], reviewer2, second, arms=arms, outcomes=outcomes)
     coding.submit_copy(copy=copies[0], user=reviewer)
     coding.submit_copy(copy=copies[1], user=reviewer2)
     consensus = reconciliation.start_consensus(study=study, form=copies[0].form, user=adjudicator)
@@ -225,3 +212,35 @@ def test_an_export_reads_only_the_columns_it_writes(
     sql = "\n".join(q["sql"] for q in context.captured_queries)
     # A report is named by its authors and year: never its abstract or raw entry, nor a study's notes.
     assert '"abstract"' not in sql and '"raw_entry"' not in sql and '"notes"' not in sql
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_values_still_to_reconcile_are_marked_wide_and_long(
+    review, study, copies, reviewer, reviewer2, adjudicator, client_for, exported, fmt
+):
+    for copy, user, country, dose in (
+        (copies[0], reviewer, "Sweden", "0.5"),
+        (copies[1], reviewer2, "Denmark", "0.4"),
+    ):
+        fill(copy, user, {"design": "Parallel", "country": country, "ketamine_dose": dose})
+        coding.submit_copy(copy=copy, user=user)
+    dose = reconciliation.start_consensus(study=study, form=copies[0].form, user=adjudicator).values.get(
+        field__key="ketamine_dose"
+    )
+    reconciliation.resolve_value(
+        consensus_value=dose, user=adjudicator, revision=0, source=f"copy:{copies[0].pk}"
+    )
+    client = client_for(adjudicator)
+    [wide] = load(exported(client, review, "extraction.consensus-wide", fmt), fmt).dict
+    assert wide["to reconcile"] == "country"  # disagreed, not yet decided; the dose was decided
+    assert (wide["country"] or "", wide["country (source)"]) == ("", "to reconcile")
+    long = {r["field"]: r for r in load(exported(client, review, "extraction.consensus-long", fmt), fmt).dict}
+    assert long["country"]["to reconcile"] == "yes" and (long["country"]["value"] or "") == ""
+    assert not long["ketamine_dose"]["to reconcile"] and not long["design"]["to reconcile"]
+
+
+def test_the_data_dictionary_explains_the_marks(review, reconciled):
+    wide, long = exports.dataset_tables(review=review, kind=EXTRACTION)
+    assert "no reconciler has decided yet" in wide.dictionary["to reconcile"][1]
+    assert "no reconciler has chosen yet" in long.dictionary["to reconcile"][1]
+    assert set(wide.dictionary) == set(wide.columns) and set(long.dictionary) == set(long.columns)

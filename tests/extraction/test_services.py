@@ -75,29 +75,21 @@ def test_blinding_until_every_copy_is_submitted(copies, reviewer, reviewer2, adj
 def test_agreeing_values_become_consensus_by_themselves(copies, reviewer, reviewer2, adjudicator):
     arms = ["Ketamine + naltrexone", "Ketamine + placebo"]
     outcomes = [("MADRS", "24 h", "change from baseline")]
-    submit_both(
-        copies,
-        reviewer,
-        reviewer2,
-        {
-            "design": "Crossover",
-            "ketamine_dose": "0.50",
-            "country": "USA ",
-            ("n_randomised", "Ketamine + naltrexone"): "14",
-            ("change_mean", "MADRS", "Ketamine + naltrexone"): "-10.5",
-            "comparator": ["Naltrexone pre-treatment plus ketamine", "Saline"],
-        },
-        {
-            "design": "crossover",
-            "ketamine_dose": "0.5",
-            "country": "usa",
-            ("n_randomised", "Ketamine + naltrexone"): "12",
-            ("change_mean", "MADRS", "Ketamine + naltrexone"): "-10.50",
-            "comparator": ["Saline", "Naltrexone pre-treatment plus ketamine"],
-        },
-        arms=arms,
-        outcomes=outcomes,
-    )
+    # Each field as the two reviewers wrote it: the same value spelt two ways, but for n_randomised.
+    written = {
+        "design": ("Crossover", "crossover"),
+        "ketamine_dose": ("0.50", "0.5"),
+        "country": ("USA ", "usa"),
+        ("n_randomised", "Ketamine + naltrexone"): ("14", "12"),
+        ("change_mean", "MADRS", "Ketamine + naltrexone"): ("-10.5", "-10.50"),
+        "comparator": (
+            ["Naltrexone pre-treatment plus ketamine", "Saline"],
+            ["Saline", "Naltrexone pre-treatment plus ketamine"],
+        ),
+    }
+    first = {key: one for key, (one, _) in written.items()}
+    second = {key: two for key, (_, two) in written.items()}
+    submit_both(copies, reviewer, reviewer2, first, second, arms=arms, outcomes=outcomes)
     consensus = reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)
     assert (
         reconciliation.start_consensus(study=copies[0].study, form=copies[0].form, user=adjudicator)

@@ -272,12 +272,14 @@ def test_link_and_split_pages(review, study, make_study, reviewer, viewer, clien
     assert (
         client_for(viewer).post(url("report_link", review, report.pk), {"study": study.pk}).status_code == 403
     )
-    response = client_for(reviewer).post(url("report_link", review, report.pk), {"study": study.pk})
+    response = client_for(reviewer).post(
+        url("report_link", review, report.pk), {"study": study.pk, "confirmed": "yes"}
+    )
     assert response.status_code == 302
     assert study.reports.count() == 2
     page = client_for(reviewer).get(url("study", review, study.pk)).content.decode()
     assert "Split into its own study" in page
-    client_for(reviewer).post(url("report_split", review, report.pk))
+    client_for(reviewer).post(url("report_split", review, report.pk), {"confirmed": "yes"})
     report.refresh_from_db()
     assert report.study_id != study.pk
 

@@ -86,6 +86,26 @@ def test_a_backup_restored_and_backed_up_again_is_the_same(demo):
     assert copied_pdf.read() == b"%PDF-1.4 trial"
 
 
+def test_restore_takes_new_ids_and_keeps_links_files_and_their_absence(demo):
+    """The restore writes rows under ids it takes itself: never one a deleted row had (SQLite's
+    AUTOINCREMENT remembers it), duplicates still point at their originals, a search without a file
+    stays without one."""
+    demo.searches.create(source_name="Hand search of reference lists", kind="other")
+    gone = Record.objects.create(review=demo, title="Deleted before the backup").pk
+    Record.objects.filter(pk=gone).delete()
+    original = _backup(demo)
+    restored = backup.restore_backup(backup.open_backup(io.BytesIO(original)), slug="ketamine-ids")
+    restored_records = Record.objects.for_review(restored)
+    assert min(restored_records.values_list("pk", flat=True)) > gone
+    duplicates = restored_records.filter(duplicate_of__isnull=False)
+    assert (
+        duplicates.count() == Record.objects.for_review(demo).filter(duplicate_of__isnull=False).count() > 0
+    )
+    assert not duplicates.exclude(duplicate_of__review=restored).exists()
+    assert restored.searches.get(source_name="Hand search of reference lists").file.name == ""
+    assert _comparable(_backup(restored)) == _comparable(original)
+
+
 def test_the_commands_write_and_restore(demo, tmp_path):
     path = tmp_path / "ketamine.zip"
     call_command("backup_review", demo.slug, str(path))

@@ -175,7 +175,7 @@ def test_side_by_side_comparison_marks_differences_and_a_person_decides(review, 
     page = client.get(url).content.decode()
     assert '<mark class="diff">2023</mark>' in page and '<mark class="diff">2018</mark>' in page
     assert "year differs" in page
-    response = client.post(url, {"decision": "confirm"})
+    response = client.post(url, {"decision": "confirm", "confirmed": "yes"})
     assert response["Location"] == reverse("review:duplicate_pair", args=[review.slug, second.pk])
     first.refresh_from_db()
     assert first.status == DuplicateStatus.MERGED and first.record.duplicate_of_id == first.original_id

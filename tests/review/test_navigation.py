@@ -11,40 +11,9 @@ from django.urls import reverse
 from review import navigation
 from review.models import Record
 from review.rules import remember_membership
+from tests.menus import MENUS
 
 pytestmark = pytest.mark.django_db
-
-# Written out by hand from the roles' rights (review/rules.py, README), not read from the menu's own list.
-EVERYONE = ["Dashboard", "Records", "Agreement", "Extraction", "Risk of bias", "PRISMA", "Exports", "Team"]
-MENUS = {
-    "owner": [
-        "Dashboard",
-        "Records",
-        "Import",
-        "Duplicates",
-        "Conflicts",
-        "Agreement",
-        "Extraction",
-        "Risk of bias",
-        "PRISMA",
-        "Exports",
-    ]
-    + ["Team", "Settings"],
-    "reviewer": ["Dashboard", "Records", "Import", "Duplicates", "Title/abstract", "Full text", "Agreement"]
-    + ["Extraction", "Risk of bias", "PRISMA", "Exports", "Team"],
-    "adjudicator": [
-        "Dashboard",
-        "Records",
-        "Conflicts",
-        "Agreement",
-        "Extraction",
-        "Risk of bias",
-        "PRISMA",
-        "Exports",
-    ]
-    + ["Team"],
-    "viewer": EVERYONE,
-}
 
 
 def menu_of(response) -> list[tuple[str, str, str | None]]:

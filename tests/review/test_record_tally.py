@@ -1,4 +1,4 @@
-"""The record tallies the database keeps by triggers (migration 0011_record_tally): after any mix of imports
+"""The record tallies the database keeps by triggers (migration 0012_record_tally): after any mix of imports
 (COPY on PostgreSQL, batched INSERTs on SQLite), records saved one at a time, merges and their undoing,
 removals and restorations, updates in bulk and deletions, they equal a count from the records themselves."""
 

@@ -70,7 +70,7 @@ def test_owner_manages_team(review, owner, outsider, client_for):
     )
     membership.refresh_from_db()
     assert membership.roles == ["adjudicator"]
-    client.post(reverse("review:team_remove", args=[review.slug, membership.pk]))
+    client.post(reverse("review:team_remove", args=[review.slug, membership.pk]), {"confirmed": "yes"})
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
@@ -88,7 +88,7 @@ def test_adding_an_unknown_user_says_so(review, owner, client_for):
 def test_last_owner_leaving_gets_a_message(review, owner, client_for):
     membership = Membership.objects.get(review=review, user=owner)
     response = client_for(owner).post(
-        reverse("review:team_remove", args=[review.slug, membership.pk]), follow=True
+        reverse("review:team_remove", args=[review.slug, membership.pk]), {"confirmed": "yes"}, follow=True
     )
     assert "needs at least one owner" in response.content.decode()
     assert Membership.objects.filter(pk=membership.pk).exists()
@@ -97,7 +97,9 @@ def test_last_owner_leaving_gets_a_message(review, owner, client_for):
 @pytest.mark.django_db
 def test_reviewer_can_leave(review, reviewer, client_for):
     membership = Membership.objects.get(review=review, user=reviewer)
-    response = client_for(reviewer).post(reverse("review:team_remove", args=[review.slug, membership.pk]))
+    response = client_for(reviewer).post(
+        reverse("review:team_remove", args=[review.slug, membership.pk]), {"confirmed": "yes"}
+    )
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=membership.pk).exists()
 

@@ -9,7 +9,7 @@ import re
 
 import openpyxl
 import pytest
-from django.urls import URLPattern, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from screening import services
 from screening.models import ScreeningDecision
@@ -20,14 +20,21 @@ SECRET = "SECRET-NOTE-OF-REVIEWER-ONE"
 
 def screening_urls(review, record) -> list[str]:
     """Every GET-able screening URL, for both stages, with the record in question."""
-    resolver = get_resolver()
+
+    def routes(patterns, prefix: str = ""):
+        """(route, pattern) of every URL pattern under the screening URL conf's nested include()s."""
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from routes(p.url_patterns, prefix + str(p.pattern))
+            else:
+                assert isinstance(p, URLPattern)
+                yield prefix + str(p.pattern), p
+
     urls = []
-    for pattern in resolver.url_patterns:
+    for pattern in get_resolver().url_patterns:
         if getattr(pattern, "namespace", None) != "screening":
             continue
-        for p in pattern.url_patterns:
-            assert isinstance(p, URLPattern)
-            route = str(p.pattern)
+        for route, p in routes(pattern.url_patterns):
             for stage in ("title_abstract", "full_text"):
                 kwargs = {"review_slug": review.slug}
                 if "<slug:stage>" in route:

@@ -1,10 +1,10 @@
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
 
 from review import services
 from review.constants import Role
-from review.models import Review
+from review.management.lookup import named_review, named_user, refusal_stops_command
 
 
 class Command(BaseCommand):
@@ -16,14 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.values)
 
     def handle(self, *args, slug, username, role, **options):
-        review = Review.objects.filter(slug=slug).first()
-        if review is None:
-            raise CommandError(f"No review with the short name “{slug}”.")
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"No user called “{username}”.")
-        try:
+        review = named_review(slug)
+        user = named_user(username, missing=f"No user called “{username}”.")
+        with refusal_stops_command():
             membership = services.add_member(review=review, user=user, role=role)
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(self.style.SUCCESS(f"{username} in {slug}: {', '.join(membership.roles)}."))

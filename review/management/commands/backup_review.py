@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from review.backup import write_backup
-from review.models import Review
+from review.management.lookup import named_review
 
 
 class Command(BaseCommand):
@@ -14,9 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("file", help="the backup file to write (a ZIP)")
 
     def handle(self, *args, slug, file, **options):
-        review = Review.objects.filter(slug=slug).first()
-        if review is None:
-            raise CommandError(f"No review called “{slug}”.")
+        review = named_review(slug)
         with open(file, "wb") as out:
             manifest = write_backup(review, out)
         rows = sum(member["rows"] for member in manifest["members"].values())

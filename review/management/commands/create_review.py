@@ -1,8 +1,9 @@
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
 
 from review import services
+from review.management.lookup import named_user, refusal_stops_command
 
 
 class Command(BaseCommand):
@@ -15,15 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--reviewers-per-record", type=int, default=2, choices=[1, 2, 3])
 
     def handle(self, *args, slug, title, owner, reviewers_per_record, **options):
-        user = get_user_model().objects.filter(username=owner).first()
-        if user is None:
-            raise CommandError(f"No user called “{owner}”.")
-        try:
+        user = named_user(owner, missing=f"No user called “{owner}”.")
+        with refusal_stops_command():
             review = services.create_review(
                 slug=slug, title=title, owner=user, reviewers_per_record=reviewers_per_record
             )
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(
             self.style.SUCCESS(f"Created review “{review.title}” ({review.slug}), owned by {owner}.")
         )

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from review.models import Review
+from review.management.lookup import named_review
 from review.prisma.flow import prisma_counts
 from review.prisma.prisma_csv import to_prisma2020_csv
 
@@ -22,9 +22,7 @@ class Command(BaseCommand):
         output.add_argument("--csv", action="store_true", help="The PRISMA2020 package's CSV template.")
 
     def handle(self, *args, slug, **options):
-        review = Review.objects.filter(slug=slug).first()
-        if review is None:
-            raise CommandError(f"No review with the short name “{slug}”.")
+        review = named_review(slug)
         counts = prisma_counts(review)
         if options["csv"]:
             self.stdout.write(to_prisma2020_csv(counts), ending="")

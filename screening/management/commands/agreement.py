@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from review.constants import Stage
-from review.models import Review
+from review.management.lookup import named_review
 from screening.agreement import stage_agreement
 
 
@@ -22,9 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
 
     def handle(self, *args, slug, stage, json: bool = False, **options):
-        review = Review.objects.filter(slug=slug).first()
-        if review is None:
-            raise CommandError(f"No review with the short name “{slug}”.")
+        review = named_review(slug)
         result = stage_agreement(review=review, stage=stage)
         if json:
             self.stdout.write(_dumps(result.as_dict()))

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from review.models import Review
+from review.management.lookup import named_review, named_user, refusal_stops_command
 from screening.resources import import_votes
 
 
@@ -26,17 +24,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, slug, file: Path, by: str, **options):
-        review = Review.objects.filter(slug=slug).first()
-        if review is None:
-            raise CommandError(f"No review with the short name “{slug}”.")
-        importer = get_user_model().objects.filter(username=by).first()
-        if importer is None:
-            raise CommandError(f"No user with the username “{by}”.")
+        review = named_review(slug)
+        importer = named_user(by, missing=f"No user with the username “{by}”.")
         if not file.is_file():
             raise CommandError(f"No file at {file}.")
-        try:
-            with file.open("rb") as source:
-                count = import_votes(review=review, data=source, file_name=file.name, by=importer)
-        except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from error
+        with refusal_stops_command(), file.open("rb") as source:
+            count = import_votes(review=review, data=source, file_name=file.name, by=importer)
         self.stdout.write(self.style.SUCCESS(f"Imported {count} votes into {slug}, recorded as by {by}."))

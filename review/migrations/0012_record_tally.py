@@ -179,7 +179,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("review", "0010_search_other_method"),
+        ("review", "0011_import_job_other_method"),
     ]
 
     operations = [
