@@ -23,8 +23,8 @@ def screened(make_records, vote, reviewer, reviewer2, n: int, seed: int) -> list
     records = make_records(n, raw_entry="TY  - JOUR\nER  - ")
     for i, record in enumerate(records):
         vote(record, reviewer, "include")
-        # The first is always a conflict, the others as they fall.
-        vote(record, reviewer2, "exclude" if i == 0 else rng.choice(["include", "exclude"]), note="why")
+        # The first two are always conflicts (the first has a next one), the others as they fall.
+        vote(record, reviewer2, "exclude" if i < 2 else rng.choice(["include", "exclude"]), note="why")
     return records + make_records(n)
 
 
