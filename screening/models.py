@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from review.constants import Stage
 from review.managers import ReviewScopedQuerySet
-from review.models import ExclusionReason, Record, Review
+from review.models import ExclusionReason, Record, Review, person_field
 from screening.constants import RESOLVED, DecisionStatus, FinalVerdict, Verdict
 from screening.managers import VoteQuerySet
 
@@ -115,9 +115,7 @@ class FullText(models.Model):
     )
     note = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    updated_by = person_field()
 
     history = HistoricalRecords()
 

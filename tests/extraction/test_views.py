@@ -344,3 +344,13 @@ def test_consensus_and_form_pages_have_fixed_query_counts(
     assert "from reviewer" in html and "History" in html
     with django_assert_max_num_queries(12):
         assert owner_client.get(url("form", review)).status_code == 200
+
+
+def test_study_list_offers_to_assign_every_unassigned_study(
+    review, form_version, study, owner, reviewer, client_for
+):
+    html = client_for(owner).get(url("studies", review)).content.decode()
+    assert f'<form method="post" action="{url("assign_all", review)}" class="row">' in html
+    assert "<legend>Assign every unassigned study to</legend>" in html
+    # Reviewers are ticked: they are the usual extractors.
+    assert f'value="{reviewer.pk}" checked> {reviewer.username}</label>' in html
