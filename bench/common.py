@@ -3,6 +3,7 @@ folder unless DATABASE_URL names one), the review team they work in, and a timer
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -87,6 +88,27 @@ def build_timed(build, *args):
     start = time.perf_counter()
     result = build(*args)
     return result, time.perf_counter() - start
+
+
+def build_sized(build, doc: str, option: str, default: int):
+    """`build_timed(build, size)` with the size read from the command line as `--<option>` (a whole number,
+    `default` if not given); the first line of `doc` describes the benchmark in `--help`."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(f"--{option}", type=int, default=default)
+    return build_timed(build, getattr(parser.parse_args(), option))
+
+
+def export_job(measure, label: str, *, review, user, kind: str, file_format: str) -> None:
+    """One export run as the background job runs it (end to end: reading, writing the file, storing it),
+    timed by `measure(label, func)`, then its size printed."""
+    from review.exports.jobs import start_export
+    from review.models import ExportJob
+
+    job = start_export(review=review, user=user, kind=kind, file_format=file_format)
+    result = measure(label, lambda: ExportJob.run(job.pk))
+    job.refresh_from_db()
+    assert result["status"] == "done", result
+    print(f"  {job.row_count:,} rows, {job.file_size / 1024:.0f} KiB")
 
 
 def submitted_copies(version, studies, users) -> list:

@@ -9,7 +9,6 @@ job runs it (the job's run function, end to end: reading, writing the file, stor
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from pathlib import Path
@@ -27,8 +26,6 @@ from django.urls import reverse  # noqa: E402
 from extraction import reconciliation, versions  # noqa: E402
 from extraction.kinds import EXTRACTION  # noqa: E402
 from extraction.models import Arm, ExtractionCopy, Outcome, Value  # noqa: E402
-from review.exports.jobs import start_export  # noqa: E402
-from review.models import ExportJob  # noqa: E402
 
 
 def measure(label: str, func, repeat: int = 1):
@@ -121,10 +118,9 @@ def build(n_studies: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--studies", type=int, default=500)
-    args = parser.parse_args()
-    (review, form, studies, users, n_fields, n_values), seconds = common.build_timed(build, args.studies)
+    (review, form, studies, users, n_fields, n_values), seconds = common.build_sized(
+        build, __doc__, "studies", 500
+    )
     print(
         f"Generated {len(studies)} studies, {n_fields} fields, {n_values} reviewer values in {seconds:.1f} s ({connection.vendor})"
     )
@@ -172,14 +168,14 @@ def main() -> None:
     # Ada adjudicates: every copy is submitted, so her raw-copies export holds all of them.
     for kind in ("consensus-wide", "consensus-long", "raw-copies"):
         for fmt in ("csv", "xlsx"):
-            job = start_export(review=review, user=users["ada"], kind=f"extraction.{kind}", file_format=fmt)
-            result = measure(
+            common.export_job(
+                measure,
                 f"export {kind} of {len(studies)} studies ({fmt}, job)",
-                lambda job=job: ExportJob.run(job.pk),
+                review=review,
+                user=users["ada"],
+                kind=f"extraction.{kind}",
+                file_format=fmt,
             )
-            job.refresh_from_db()
-            assert result["status"] == "done", result
-            print(f"  {job.row_count:,} rows, {job.file_size / 1024:.0f} KiB")
 
 
 if __name__ == "__main__":

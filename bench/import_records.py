@@ -5,7 +5,8 @@ per second, peak memory, and how many planted duplicates were found.
 
     .venv/bin/python bench/import_records.py [N] [--seed 1]                  # SQLite
     DATABASE_URL=postgres://app@127.0.0.1:55432/importers .venv/bin/python bench/import_records.py
-                                    # PostgreSQL: a fresh database <name>_bench is made and dropped
+                # both databases, one after the other (--databases postgresql for one): on PostgreSQL
+                # a fresh database <name>_bench is made and dropped
 
 Planted duplicates of two sorts. Those an import should merge by itself: the same DOI; the title in
 another case and punctuation; the first author misspelt; a year off. Those it should at least queue for
@@ -25,6 +26,7 @@ import os
 import random
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -375,8 +377,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--databases",
+        default="sqlite,postgresql" if os.environ.get("DATABASE_URL") else "sqlite",
+        help="postgresql needs DATABASE_URL (the bench makes and drops a database beside it)",
+    )
     args = parser.parse_args()
-    print(python_speed())
+    print(python_speed(), flush=True)
+    databases = args.databases.split(",")
+    if len(databases) > 1:  # one process per database: Django is set up once per process, for one
+        for database in databases:
+            print(f"\n== {database}", flush=True)
+            env = {k: v for k, v in os.environ.items() if database == "postgresql" or k != "DATABASE_URL"}
+            command = [
+                sys.executable,
+                __file__,
+                str(args.n),
+                f"--seed={args.seed}",
+                f"--databases={database}",
+            ]
+            subprocess.run(command, env=env, check=True)
+        return
+    if databases == ["postgresql"] and not os.environ.get("DATABASE_URL"):
+        sys.exit("postgresql: set DATABASE_URL to a server the bench may create a database on")
+    if databases == ["sqlite"]:
+        os.environ.pop("DATABASE_URL", None)
 
     work = Path(tempfile.mkdtemp(prefix="concord-bench-"))
     os.environ["VAR_DIR"] = str(work)

@@ -4,11 +4,13 @@ For each database and size it builds its own review (records in bulk, as the imp
 reviewers' votes and their decisions on the first 60% of the records, about half of them conflicts),
 starts gunicorn and requests each page in turn, each one alternated with a bare Django view (the floor)
 so that both see the machine in the same state. Prints p50 and p95 per page and size, then the ratio of
-the largest size's figures to the smallest's.
+the largest size's figures to the smallest's. Then each export job, made by the worker's code in a process
+of its own, one at a time: its wall time and the process's peak memory (resident set), for each size.
 
     .venv/bin/python bench/pages.py                                       # SQLite
     DATABASE_URL=postgres://app@127.0.0.1:55432/postgres .venv/bin/python bench/pages.py   # both
     options: --sizes 10000,100000 --samples 100 --databases postgresql,sqlite --workers 4 --threads 4
+             --exports screening.votes:csv,review.dataset:zip (kind:format pairs; "" for none)
 
 A quick look: --sizes 2000,20000 --samples 20 takes a couple of minutes. Each size runs in a process of
 its own (Django is set up once per process, for one database).
@@ -53,6 +55,7 @@ def pages(slug: str, record_id: int) -> list[tuple[str, str, str, dict]]:
         ("dashboard, reviewer", "reviewer", f"{base}/", {}),
         ("dashboard, adjudicator", "adjudicator", f"{base}/", {}),
         ("record list, first page", "reviewer", f"{base}/records/", {}),
+        ("record list, last page", "reviewer", f"{base}/records/?last=1", {}),
         ("record list, search", "reviewer", f"{base}/records/?q=ketamine", {}),
         ("record", "reviewer", f"{base}/records/{record_id}/", {}),
         ("conflicts", "adjudicator", f"{base}/screening/conflicts/", {}),
@@ -100,6 +103,64 @@ def measure(port: int, slug: str, sessions: dict[str, str], record_id: int, samp
     return results
 
 
+DEFAULT_EXPORTS = (
+    "screening.votes:csv,screening.votes:xlsx,review.dataset:zip,review.dataset:xlsx,review.backup:zip"
+)
+
+
+def measure_exports(env: dict, slug: str, wanted: str) -> dict[str, dict[str, float]]:
+    """Each export job made in a fresh process by the worker's function (review.exports.jobs.make_file):
+    the job's wall time (Django's start-up left out), and the process's peak resident memory as the kernel
+    counts it (VmHWM: Django's own included, about 100 MB; not getrusage's maxrss, which on Linux keeps
+    the forking parent's peak across exec)."""
+    from django.contrib.auth import get_user_model
+
+    from review.exports.jobs import start_export
+    from review.models import Review
+
+    review = Review.objects.get(slug=slug)
+    owner = get_user_model().objects.get(username="bench-owner")
+    figures = {}
+    for pair in filter(None, wanted.split(",")):
+        kind, file_format = pair.split(":")
+        job = start_export(review=review, user=owner, kind=kind, file_format=file_format)
+        child = subprocess.Popen(
+            [sys.executable, __file__, f"--make-export={job.pk}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        seconds, peak_kb = map(float, child.stdout.read().split()[-2:])
+        assert child.wait() == 0, (pair, child.returncode)
+        job.refresh_from_db()
+        figures[pair] = {
+            "seconds": seconds,
+            "peak_mb": peak_kb / 1024,
+            "rows": job.row_count,
+            "file_mb": job.file_size / 1e6,
+        }
+    return figures
+
+
+def make_export(job_id: int) -> None:
+    """Child process: make one export job's file as the worker does."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from review.exports.jobs import make_file
+    from review.models import ExportJob
+
+    job = ExportJob.objects.get(pk=job_id)
+    started = time.perf_counter()
+    make_file(job)
+    seconds = time.perf_counter() - started
+    status = Path("/proc/self/status").read_text()
+    peak_kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    print(seconds, peak_kb)
+
+
 def one_run(size: int, args) -> None:
     """Child process: build one review on the database in DATABASE_URL (or SQLite), measure, print JSON."""
     env, cleanup = prepare_database(args)
@@ -118,7 +179,11 @@ def one_run(size: int, args) -> None:
         server = start_server(env, port, workers=args.workers, threads=args.threads)
         sessions = {"reviewer": reviewer_sessions[0], "adjudicator": reviewer_sessions[10]}
         results = measure(port, slug, sessions, first_id + size // 2, args.samples)
-        print(json.dumps(results))
+        server.terminate()
+        server.wait(10)
+        server = None
+        exports = measure_exports(env, slug, args.exports)
+        print(json.dumps({"pages": results, "exports": exports}))
     finally:
         if server is not None:
             server.terminate()
@@ -144,8 +209,13 @@ def main() -> None:
     parser.add_argument("--voted", type=float, default=0.6, help="share of the records with two votes")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--exports", default=DEFAULT_EXPORTS, help="export jobs to time, kind:format,…")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process's size
+    parser.add_argument("--make-export", type=int, help=argparse.SUPPRESS)  # a child process's export job
     args = parser.parse_args()
+    if args.make_export:
+        make_export(args.make_export)
+        return
     if args.one:
         one_run(args.one, args)
         return
@@ -170,9 +240,10 @@ def main() -> None:
                 text=True,
             )
             figures[size] = json.loads(child.stdout.strip().splitlines()[-1])
-            for label, samples in figures[size].items():
-                print(f"  {label:26s} {percentiles(samples)}")
-        report(database, sizes, figures, args)
+            for label, samples in figures[size]["pages"].items():
+                print(f"  {label:26s} {percentiles(samples)}", flush=True)
+        report(database, sizes, {size: f["pages"] for size, f in figures.items()}, args)
+        report_exports(database, sizes, {size: f["exports"] for size, f in figures.items()})
 
 
 def passed_on(args) -> list[str]:
@@ -181,6 +252,7 @@ def passed_on(args) -> list[str]:
         f"--voted={args.voted}",
         f"--workers={args.workers}",
         f"--threads={args.threads}",
+        f"--exports={args.exports}",
     ]
 
 
@@ -196,6 +268,20 @@ def report(database: str, sizes: list[int], figures: dict, args) -> None:
         cells = [summary(figures[size][label]) for size in sizes]
         text = " | ".join(f"{p50:.1f} ms | {p95_ms:.1f} ms" for p50, p95_ms in cells)
         print(f"| {label} | {text} | {cells[-1][1] / cells[0][1]:.2f}× |")
+    print(flush=True)
+
+
+def report_exports(database: str, sizes: list[int], figures: dict) -> None:
+    if not any(figures.values()):
+        return
+    print(f"{database}, export jobs: worker wall time and peak memory (one process per job)")
+    head = " | ".join(f"{size:,} time | {size:,} peak | {size:,} rows" for size in sizes)
+    print(f"| export | {head} |")
+    print("|---" * (1 + 3 * len(sizes)) + "|")
+    for pair in figures[sizes[0]]:
+        cells = [figures[size][pair] for size in sizes]
+        text = " | ".join(f"{c['seconds']:.1f} s | {c['peak_mb']:.0f} MB | {c['rows']:,}" for c in cells)
+        print(f"| {pair} | {text} |")
     print(flush=True)
 
 

@@ -10,7 +10,6 @@ background job runs them (goal < 5 s).
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 import time
@@ -32,8 +31,6 @@ from extraction.models import ExtractionCopy, Outcome, Value  # noqa: E402
 from extraction.risk_of_bias import results, services  # noqa: E402
 from extraction.risk_of_bias.kind import RISK_OF_BIAS, TOOL_FIELD, question_fields  # noqa: E402
 from extraction.risk_of_bias.models import AssessedResult  # noqa: E402
-from review.exports.jobs import start_export  # noqa: E402
-from review.models import ExportJob  # noqa: E402
 
 TOOLS = ["rob2", "rob2-crossover"]
 
@@ -104,10 +101,9 @@ def build(n_results: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--results", type=int, default=300)
-    args = parser.parse_args()
-    (review, form, studies, users, n_fields, n_values), seconds = common.build_timed(build, args.results)
+    (review, form, studies, users, n_fields, n_values), seconds = common.build_sized(
+        build, __doc__, "results", 300
+    )
     print(
         f"Generated {len(studies)} results, 2 assessors each, {n_fields} fields, {n_values} answers in "
         f"{seconds:.1f} s ({connection.vendor})"
@@ -168,11 +164,14 @@ def main() -> None:
         ("rob.answers", "csv"),
         ("rob.answers", "xlsx"),
     ):
-        job = start_export(review=review, user=users["ada"], kind=kind, file_format=fmt)
-        result = measure(f"export {kind} ({fmt}, job; goal 5000 ms)", lambda job=job: ExportJob.run(job.pk))
-        job.refresh_from_db()
-        assert result["status"] == "done", result
-        print(f"  {job.row_count:,} rows, {job.file_size / 1024:.0f} KiB")
+        common.export_job(
+            measure,
+            f"export {kind} ({fmt}, job; goal 5000 ms)",
+            review=review,
+            user=users["ada"],
+            kind=kind,
+            file_format=fmt,
+        )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from extraction import kinds
 from extraction.comparison import display_number, display_value
 from extraction.constants import CopyStatus, FieldLevel, FieldType, Provenance
 from extraction.managers import CopyQuerySet, FormFieldQuerySet
-from review.models import REVIEWERS_PER_RECORD, Record, Review, Study
+from review.models import REVIEWERS_PER_RECORD, Authored, Record, Review, Study, person_field
 
 
 class ExtractionForm(models.Model):
@@ -47,16 +47,12 @@ class ExtractionForm(models.Model):
         return kinds.get_kind(self.kind)
 
 
-class FormVersion(models.Model):
+class FormVersion(Authored):
     """One version of a form. Published versions are immutable; at most one draft is open at a time."""
 
     form = models.ForeignKey(ExtractionForm, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     published_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     history = HistoricalRecords()
 
@@ -228,16 +224,12 @@ class Value(models.Model):
         return f"{self.field_id}: {self.value!r}"
 
 
-class Consensus(models.Model):
+class Consensus(Authored):
     """The agreed record for one study in one form, built from the submitted copies."""
 
     study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="consensus_records")
     form = models.ForeignKey(ExtractionForm, on_delete=models.CASCADE, related_name="consensus_records")
     version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     history = HistoricalRecords()
 
@@ -267,9 +259,7 @@ class ConsensusValue(models.Model):
     source_copy = models.ForeignKey(
         ExtractionCopy, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = person_field()
     note = models.TextField(blank=True)
     revision = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

@@ -47,6 +47,7 @@ from simple_history.utils import get_history_model_for_model
 
 from review.exports import Exporter
 from review.models import Review
+from review.signals import review_restored
 
 FORMAT = "concord-review-backup"
 VERSION = 1
@@ -56,6 +57,10 @@ CHUNK = 2000
 EXCLUDED = {
     "review.ImportJob": "a finished import's job; its search and records are kept",
     "review.ExportJob": "a file made for one person at one time; asked for again after a restore",
+    "review.RecordTally": "counts the database keeps by triggers; rebuilt as the restore writes records",
+    "screening.QueueFloor": "a cache of record ids where each queue starts; rebuilt by the next walk",
+    # Its voters are user ids of the instance that made the backup, not foreign keys the restore could map.
+    "screening.ScreeningTally": "counts of votes and decisions; recounted from them after the restore",
 }
 
 
@@ -343,7 +348,9 @@ def restore_backup(backup: Backup, *, slug: str, create_missing_users: bool = Fa
             name = f"data/{model._meta.label}.jsonl"
             if name in backup.manifest["members"]:
                 _restore_rows(backup, name, model, owner, ids=ids, user_ids=user_ids, slug=slug)
-        return Review.objects.get(slug=slug)
+        review = Review.objects.get(slug=slug)
+        review_restored.send(sender=Review, review=review)
+        return review
 
 
 # How each column is read back (worked out once per table, not per row): "as is" for what JSON keeps

@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from review.constants import RemovalKind
 from review.models import Label, Record, RecordLabel, RecordRemoval, Review
 from review.records import records_in_screening
+from review.signals import records_returned
 
 
 @dataclass
@@ -103,7 +104,9 @@ def restore_records(*, review: Review, record_ids: Iterable[int], user) -> list[
     removals = list(
         RecordRemoval.objects.for_review(review).active().filter(record_id__in=ids).order_by("id")
     )
-    return _close(removals, RecordRemoval, "restored", user=user)
+    restored = _close(removals, RecordRemoval, "restored", user=user)
+    records_returned.send(sender=RecordRemoval, review=review, record_ids=restored)
+    return restored
 
 
 def _close(rows: list, model, stamp: str, *, user) -> list[int]:

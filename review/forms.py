@@ -9,7 +9,7 @@ from review.importers import ImportFormatError, check_size, delimited
 from review.importers.detect import detect_format, read_head
 from review.managers import RecordQuerySet
 from review.models import Label, Membership, Record, Review, Search
-from review.records import SORTS, RecordFilter, search_records
+from review.records import ORIGIN_CHOICES, SORTS, RecordFilter, identified_via, search_records
 
 User = get_user_model()
 
@@ -236,12 +236,28 @@ class _SearchChoiceField(forms.ModelChoiceField):
         return f"{search.source_name} ({search.get_kind_display().lower()}{when})"
 
 
+class _SearchesField(forms.ModelMultipleChoiceField):
+    """Several searches (`?searches=1&searches=2`): a source searched twice under one name is one line of
+    the PRISMA diagram. Set by the diagram's links, kept as hidden inputs, shown and cleared as a chip."""
+
+    label_from_instance = _SearchChoiceField.label_from_instance
+
+    def clean(self, value):
+        return list(super().clean(value))
+
+
 class RecordListForm(_ProblemsMixin, forms.Form):
     """The record list's search, filters and sort, read from the query string. Other apps' filters (the
     screening status at each stage) come as review.records.RecordFilter objects."""
 
     q = forms.CharField(label="Search", required=False, max_length=500, widget=forms.SearchInput)
     source = _SearchChoiceField(queryset=Search.objects.none(), required=False, empty_label="All sources")
+    searches = _SearchesField(
+        queryset=Search.objects.none(), required=False, widget=forms.MultipleHiddenInput
+    )
+    origin = forms.ChoiceField(
+        label="Identified via", choices=[("", "Any kind of source"), *ORIGIN_CHOICES], required=False
+    )
     show = forms.ChoiceField(label="Duplicates", choices=DUPLICATE_FILTERS, required=False)
     removal = forms.ChoiceField(label="Removal", choices=REMOVAL_FILTERS, required=False)
     label = forms.ModelChoiceField(queryset=Label.objects.none(), required=False, empty_label="Any label")
@@ -251,12 +267,20 @@ class RecordListForm(_ProblemsMixin, forms.Form):
         # Its own ids: the record list also holds the action form, which has a "label" field too.
         super().__init__(data, auto_id="filter-%s")
         self.fields["source"].queryset = Search.objects.for_review(review)
+        self.fields["searches"].queryset = Search.objects.for_review(review)
         self.fields["label"].queryset = Label.objects.for_review(review)
-        self.app_filters = {f.name: f for f in app_filters}
-        for app_filter in app_filters:
+        self.app_filters = {f.name: f for f in app_filters if self._offers(f)}
+        for app_filter in self.app_filters.values():
+            choices = app_filter.choices() if callable(app_filter.choices) else app_filter.choices
             self.fields[app_filter.name] = forms.ChoiceField(
-                label=app_filter.label, choices=[("", "Any"), *app_filter.choices], required=False
+                label=app_filter.label, choices=[("", "Any"), *choices], required=False
             )
+
+    def _offers(self, app_filter: RecordFilter) -> bool:
+        if app_filter.narrows is None or self.data.get(app_filter.name):
+            return True
+        narrowed, choice = app_filter.narrows
+        return self.data.get(narrowed) == choice
 
     def value(self, name: str):
         """The cleaned value, or nothing when that field was invalid (the others still apply)."""
@@ -267,6 +291,10 @@ class RecordListForm(_ProblemsMixin, forms.Form):
         records = search_records(records, self.value("q") or "")
         if source := self.value("source"):
             records = records.filter(search=source)
+        if searches := self.value("searches"):
+            records = records.filter(search__in=searches)
+        if origin := self.value("origin"):
+            records = identified_via(records, origin)
         show = self.value("show")
         if show == "unique":
             records = records.unique()
@@ -294,7 +322,29 @@ class RecordListForm(_ProblemsMixin, forms.Form):
 
     @property
     def is_filtered(self) -> bool:
-        return any(self.value(name) not in (None, "", "all") for name in self.fields if name != "sort")
+        return any(_in_use(self.value(name)) for name in self.fields if name != "sort")
+
+    def chips(self) -> list[tuple[str, str]]:
+        """(field name, "Label: choice") for every filter in use, so the page shows each one (a link from
+        the PRISMA diagram sets several at once) with a way to clear it."""
+        chips = []
+        for name, field in self.fields.items():
+            value = self.value(name)
+            if name in ("q", "sort") or not _in_use(value):
+                continue
+            if isinstance(field, _SearchesField):
+                shown = "; ".join(field.label_from_instance(search) for search in value)
+            elif isinstance(field, forms.ModelChoiceField):
+                shown = field.label_from_instance(value)
+            else:
+                shown = dict(field.choices).get(value, value)
+            chips.append((name, f"{field.label or name.title()}: {shown}"))
+        return chips
+
+
+def _in_use(value) -> bool:
+    """Whether a filter's cleaned value narrows the list ("all" and nothing do not)."""
+    return value not in (None, "", "all", [])
 
 
 class RecordActionForm(_ProblemsMixin, forms.Form):

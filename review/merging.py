@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 
 from review.constants import DuplicateStatus
 from review.models import DuplicatePair, Record
+from review.signals import records_returned
 
 
 def _save_with_history(obj, *, user, reason: str, fields: list[str]) -> None:
@@ -89,6 +90,7 @@ def unmerge(*, record: Record, user) -> None:
     previous = record.duplicate_of_id
     record.duplicate_of = None
     _save_with_history(record, user=user, reason=f"unmerged from #{previous}", fields=["duplicate_of"])
+    records_returned.send(sender=Record, review=record.review, record_ids=[record.pk])
     pairs = DuplicatePair.objects.select_for_update().filter(
         Q(record=record, original_id=previous) | Q(record_id=previous, original=record),
         status=DuplicateStatus.MERGED,

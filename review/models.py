@@ -47,7 +47,24 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-class Review(models.Model):
+def person_field() -> models.ForeignKey:
+    """Who did something: kept when their account goes (the row says "someone who left")."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+class Authored(models.Model):
+    """Who made the row and when: a review, a search, a form version, a consensus, a label…"""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = person_field()
+
+    class Meta:
+        abstract = True
+
+
+class Review(Authored):
     slug = models.SlugField(max_length=80, unique=True, help_text="Short name used in addresses.")
     title = models.CharField(max_length=300)
     question = models.TextField(blank=True, help_text="The review question.")
@@ -81,11 +98,7 @@ class Review(models.Model):
         blank=True, help_text="One word or phrase per line; highlighted in red while screening."
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     history = HistoricalRecords()
     objects = ReviewQuerySet.as_manager()
@@ -175,7 +188,7 @@ def search_upload_path(search: Search, filename: str) -> str:
     return f"reviews/{search.review_id}/searches/{filename}"
 
 
-class Search(models.Model):
+class Search(Authored):
     """One search of one source; each import of a file of records is a search (PRISMA counts per source)."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="searches")
@@ -198,10 +211,6 @@ class Search(models.Model):
         default=list,
         blank=True,
         help_text="What the import read but could not read cleanly (bytes that were not UTF-8…), by line.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     history = HistoricalRecords()
@@ -282,7 +291,7 @@ class Record(models.Model):
         indexes = [
             # The screening queue and record list: a review's unique records in id order.
             models.Index(fields=["review", "duplicate_of", "id"], name="record_review_unique_idx"),
-            # The dashboard's counts of records, per search and of duplicates (review.reporting), read
+            # PRISMA's counts of records per search and of duplicates (review.prisma.flow), read
             # from the index alone.
             models.Index(fields=["review", "search", "duplicate_of"], name="record_review_search_idx"),
             # Exact de-duplication and the record list's search: "this review's records with this DOI".
@@ -342,9 +351,7 @@ class DuplicatePair(models.Model):
     score = models.FloatField(default=0, help_text="Title similarity, 0 to 100.")
     status = models.CharField(max_length=20, choices=DuplicateStatus.choices, default=DuplicateStatus.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = person_field()
     decided_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
@@ -370,9 +377,7 @@ class ImportJob(BackgroundJob):
     the upload page polls it."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="import_jobs")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = person_field()
     file = models.FileField(upload_to=import_upload_path, max_length=500)
     file_name = models.CharField(max_length=300)
     source_name = models.CharField(max_length=200)
@@ -415,9 +420,7 @@ class ExportJob(BackgroundJob):
     requester has when it runs, reports its progress, and the page polls it until the file is ready."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="export_jobs")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = person_field()
     kind = models.CharField(max_length=100, help_text="Which export, as its app registered it.")
     file_format = models.CharField(max_length=10, choices=ExportFormat.choices)
     personal = models.BooleanField(
@@ -465,13 +468,6 @@ class ExportJob(BackgroundJob):
 # Curating the record set before screening: removal with a reason, and labels -----------------------
 
 
-def _person() -> models.ForeignKey:
-    """Who did something: kept when their account goes (the row says "someone who left")."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-
 class RecordRemoval(models.Model):
     """A record an owner took out before screening, and why: PRISMA 2020's "records marked as ineligible
     by automation tools" and "records removed for other reasons" (retracted, outside the date range…).
@@ -484,9 +480,9 @@ class RecordRemoval(models.Model):
     reason = models.CharField(
         max_length=500, help_text="Why, in words: “retracted”, “published before 1990”…"
     )
-    removed_by = _person()
+    removed_by = person_field()
     removed_at = models.DateTimeField(default=timezone.now)
-    restored_by = _person()
+    restored_by = person_field()
     restored_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
@@ -515,13 +511,11 @@ class RecordRemoval(models.Model):
         return self.restored_at is None
 
 
-class Label(models.Model):
+class Label(Authored):
     """A review's own tag for records, such as “background” or “check PDF”."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="labels")
     name = models.CharField(max_length=60)
-    created_by = _person()
-    created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
     objects = ReviewScopedQuerySet.as_manager()
@@ -542,9 +536,9 @@ class RecordLabel(models.Model):
 
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="record_labels")
     label = models.ForeignKey(Label, on_delete=models.PROTECT, related_name="record_labels")
-    added_by = _person()
+    added_by = person_field()
     added_at = models.DateTimeField(default=timezone.now)
-    removed_by = _person()
+    removed_by = person_field()
     removed_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
@@ -568,3 +562,27 @@ class RecordLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} on #{self.record_id}"
+
+
+class RecordTally(models.Model):
+    """A review's records counted per search, kept by the database itself (triggers on records and
+    removals, migration 0012_record_tally), so the dashboard and the screening queue's count read a row a
+    search instead of counting 100,000 records, whichever way records are written: the importer's COPY or
+    bulk INSERTs, merges, removals, the ORM, a restore. Read through review.records.record_counts."""
+
+    # Plain ids rather than foreign keys: the triggers write these rows while Django deletes a review's
+    # records, after it has deleted the review's dependents; the counts fall back to 0 as rows go.
+    review_id = models.IntegerField()
+    search = models.IntegerField(help_text="The search's id; 0 for records from no search.")
+    records = models.IntegerField(default=0)
+    duplicates = models.IntegerField(default=0, help_text="Records marked as duplicates of another.")
+    removed = models.IntegerField(default=0, help_text="Records removed before screening, not duplicates.")
+
+    class Meta:
+        constraints = [
+            # The triggers' upsert key; its index also serves the one read, "this review's tallies".
+            models.UniqueConstraint(fields=["review_id", "search"], name="unique_record_tally")
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.review_id} search {self.search}: {self.records} records"

@@ -41,6 +41,7 @@ from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Value, prefetch_related_objects
 
+from review.constants import OtherMethod, SourceKind
 from review.managers import RecordQuerySet, TitleSortKey, YearOrZero
 from review.match_keys import doi_key, pmid_key
 from review.models import RecordLabel, RecordRemoval
@@ -323,8 +324,13 @@ class RecordFilter:
 
     name: str  # the GET parameter, e.g. "title_abstract"
     label: str
-    choices: list[tuple[str, str]]
+    # A callable is read only when the filter is offered (its choices cost a query).
+    choices: list[tuple[str, str]] | Callable[[], list[tuple[str, str]]]
     apply: Callable[[QuerySet, str], QuerySet]
+    # A filter that narrows one choice of another (the reason of a full-text exclusion): offered once that
+    # (filter, choice) is chosen, or when it has a value itself, so the list's usual page does not pay
+    # for its choices.
+    narrows: tuple[str, str] | None = None
 
 
 def app_record_filters(*, review, user) -> list[RecordFilter]:
@@ -344,3 +350,75 @@ def records_in_screening(records: QuerySet) -> set[int]:
         if hook := getattr(app_config, "records_in_screening", None):
             found |= set(hook(records).values_list("pk", flat=True))
     return found
+
+
+# The review's totals ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    """Records of one search (or of a whole review): all of them, the duplicates, and those removed before
+    screening that are not duplicates. The rest are the records to screen."""
+
+    records: int = 0
+    duplicates: int = 0
+    removed: int = 0
+
+    @property
+    def to_screen(self) -> int:
+        return self.records - self.duplicates - self.removed
+
+    def __add__(self, other: RecordCounts) -> RecordCounts:
+        return RecordCounts(
+            self.records + other.records, self.duplicates + other.duplicates, self.removed + other.removed
+        )
+
+
+def record_counts(review) -> dict[int | None, RecordCounts]:
+    """Per search id (None: records from no search), read from the tallies the database keeps
+    (review.models.RecordTally): one short query whatever the number of records."""
+    from review.models import RecordTally
+
+    return {
+        row.search or None: RecordCounts(row.records, row.duplicates, row.removed)
+        for row in RecordTally.objects.filter(review_id=review.pk).only(
+            "search", "records", "duplicates", "removed"
+        )
+    }
+
+
+def review_record_counts(review) -> RecordCounts:
+    """The review's totals (the sum of record_counts)."""
+    return sum(record_counts(review).values(), RecordCounts())
+
+
+# Where records were found: PRISMA 2020's two columns and the lines of their boxes -----------------------
+
+ORIGIN_CHOICES = [
+    ("dbr", "Databases and registers"),
+    ("database", "Databases"),
+    ("register", "Registers"),
+    ("other", "Other methods"),
+    (OtherMethod.WEBSITE, f"Other methods: {OtherMethod.WEBSITE.label.lower()}"),
+    (OtherMethod.ORGANISATION, f"Other methods: {OtherMethod.ORGANISATION.label.lower()}"),
+    (OtherMethod.CITATION, f"Other methods: {OtherMethod.CITATION.label.lower()}"),
+    ("none", "Records without a search"),
+]
+# Records without a search count with the databases, as review.prisma.flow counts them.
+_WITHOUT_SEARCH = Q(search__isnull=True)
+_ORIGINS = {
+    "dbr": _WITHOUT_SEARCH | Q(search__kind__in=[SourceKind.DATABASE, SourceKind.REGISTER]),
+    "database": _WITHOUT_SEARCH | Q(search__kind=SourceKind.DATABASE),
+    "register": Q(search__kind=SourceKind.REGISTER),
+    "other": Q(search__kind=SourceKind.OTHER),
+    **{
+        method: Q(search__kind=SourceKind.OTHER, search__other_method=method) for method in OtherMethod.values
+    },
+    "none": _WITHOUT_SEARCH,
+}
+
+
+def identified_via(records: QuerySet, origin: str) -> QuerySet:
+    """The records found through one kind of source (one of ORIGIN_CHOICES): a column of the PRISMA
+    diagram, or one line of its identification boxes."""
+    return records.filter(_ORIGINS[origin])

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
 from django.urls import reverse
 
 from extraction import kinds, reconciliation, visibility
 from extraction.constants import CopyStatus
 from extraction.models import ExtractionForm
 from review.constants import DuplicateStatus, SourceKind
-from review.managers import removed_now
-from review.models import DuplicatePair, Membership, Record, Review, Search, Study
+from review.models import DuplicatePair, Membership, Review, Search, Study
+from review.records import RecordCounts, record_counts
 from screening.progress import StageProgress, stage_progress
 from screening.reviewer_stats import StageStats, reviewer_stats
 from screening.visibility import Sight
@@ -64,27 +63,15 @@ def dashboard_summary(*, review: Review, user) -> DashboardSummary:
     # PRISMA "duplicate records removed": every record that points to another (duplicate_of set), whether
     # merged at import or by a person; undoing a merge puts it back among the records to screen. Probable
     # duplicates still waiting for a person count as records to screen until someone decides.
-    # One pass over an index (record_review_search_idx) gives every count of records: per search, then summed.
-    per_search = {
-        row["search_id"]: row
-        for row in Record.objects.for_review(review)
-        .values("search_id")
-        .annotate(
-            total=Count("review_id"),
-            duplicates=Count("duplicate_of_id"),
-            # Removed before screening (and not a duplicate): they leave the records to screen.
-            removed=Count("pk", filter=Q(duplicate_of__isnull=True) & removed_now()),
-        )
-        .order_by()
-    }
-    total = sum(row["total"] for row in per_search.values())
-    duplicates = sum(row["duplicates"] for row in per_search.values())
-    to_screen = total - duplicates - sum(row["removed"] for row in per_search.values())
+    # Every count of records from the tallies the database keeps per search (review.records.record_counts).
+    per_search = record_counts(review)
+    totals = sum(per_search.values(), RecordCounts())
+    total, duplicates, to_screen = totals.records, totals.duplicates, totals.to_screen
     sources = [
         SourceCount(
             source_name=s["source_name"],
             kind=SourceKind(s["kind"]).label,
-            records=per_search.get(s["pk"], {}).get("total", 0),
+            records=per_search.get(s["pk"], RecordCounts()).records,
         )
         for s in Search.objects.for_review(review)
         .values("pk", "source_name", "kind")

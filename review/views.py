@@ -504,6 +504,17 @@ def _filtered_records(request: HttpRequest, review: Review) -> tuple[RecordListF
     return form, form.apply(Record.objects.for_review(review))
 
 
+def _filter_chips(request: HttpRequest, form: RecordListForm) -> list[dict[str, str]]:
+    """Each filter in use, with the list's query string without it (back to the first page)."""
+    chips = []
+    for name, text in form.chips():
+        query = request.GET.copy()
+        for key in (name, "after", "before", "last"):
+            query.pop(key, None)
+        chips.append({"text": text, "clear": query.urlencode()})
+    return chips
+
+
 @review_view()
 def record_list(request: HttpRequest, review: Review) -> HttpResponse:
     form, records = _filtered_records(request, review)
@@ -528,6 +539,7 @@ def record_list(request: HttpRequest, review: Review) -> HttpResponse:
         {
             "review": review,
             "form": form,
+            "chips": _filter_chips(request, form),
             "page": page,
             "count": count,
             "count_capped": more,

@@ -33,10 +33,16 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Screening"
 
     def ready(self) -> None:
-        from review.signals import settings_changed
-        from screening.receivers import decide_records_with_enough_votes
+        from review.signals import records_returned, review_restored, settings_changed
+        from screening.receivers import (
+            decide_records_with_enough_votes,
+            lower_queue_floors,
+            recount_restored_review,
+        )
 
         settings_changed.connect(decide_records_with_enough_votes, dispatch_uid="screening-votes-needed")
+        records_returned.connect(lower_queue_floors, dispatch_uid="screening-queue-floors")
+        review_restored.connect(recount_restored_review, dispatch_uid="screening-restored-tallies")
 
     def load_demo(self, *, review, users) -> None:
         """Votes cast through the same service as the screening page: most records screened by rita and

@@ -6,7 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from review.constants import Stage
 from review.managers import ReviewScopedQuerySet
-from review.models import ExclusionReason, Record, Review
+from review.models import ExclusionReason, Record, Review, person_field
 from screening.constants import RESOLVED, DecisionStatus, FinalVerdict, Verdict
 from screening.managers import VoteQuerySet
 
@@ -51,6 +51,13 @@ class ScreeningDecision(models.Model):
         indexes = [
             # The queue and the conflict list: a review's records at a stage with a given status, in id order.
             models.Index(fields=["review", "stage", "status", "record"], name="decision_queue_idx"),
+            # The conflicts list's keyset pages (services.conflict_page): "this review's open conflicts after
+            # (stage, record), by stage then record", a small index of the few rows in conflict.
+            models.Index(
+                fields=["review", "stage", "record"],
+                condition=models.Q(status=DecisionStatus.CONFLICT),
+                name="decision_conflict_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,9 +115,7 @@ class FullText(models.Model):
     )
     note = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    updated_by = person_field()
 
     history = HistoricalRecords()
 
@@ -154,3 +159,28 @@ class ScreeningTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.status} voter {self.voter} partner {self.partner}: {self.count}"
+
+
+class QueueFloor(models.Model):
+    """Where one reviewer's queue starts at one stage: no record of the review with an id below `below` is
+    in her queue, so the walk to her next record starts here instead of reading every record she or the
+    team already settled. A cache, kept correct by screening.queue_floor: the walk raises it, and every
+    change that can put a record back into a queue (undo, a title/abstract include opening full text, a
+    report found after all, a restored or unmerged record) lowers it in the same transaction. `version`
+    changes with every write, so a raise computed from an older state is refused."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="+")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    # A user id rather than a foreign key, as in ScreeningTally: the row is a cache, never shown.
+    user = models.IntegerField()
+    below = models.BigIntegerField(default=0)
+    version = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Its index serves the one read: "this reviewer's floor at this stage" (queue_floor.read).
+            models.UniqueConstraint(fields=["review", "stage", "user"], name="unique_queue_floor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} queue of user {self.user} starts at record {self.below}"

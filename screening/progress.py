@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from review.constants import Stage
-from review.models import Record
+from review.records import review_record_counts
 from screening import tallies
 from screening.constants import RESOLVED, DecisionStatus
 from screening.models import FullText, ScreeningDecision, Vote
@@ -135,7 +135,7 @@ def stage_progress(*, sight: Sight, unique: int | None = None) -> list[StageProg
         .order_by()
     }
     if unique is None:
-        unique = Record.objects.for_review(review).screenable().count()
+        unique = review_record_counts(review).to_screen
     members = list(review.memberships.reviewers().select_related("user"))
     result = []
     for stage, label in Stage.choices:
@@ -204,7 +204,7 @@ def records_left(*, sight: Sight, stage: str) -> int:
         .filter(record_id__in=_not_retrieved_records(review), stage=stage, status=DecisionStatus.PENDING)
         .aggregate(open=Count("id"), mine=Count("id", filter=Q(mine)))
     )
-    unique = Record.objects.for_review(review).screenable().count() if stage == Stage.TITLE_ABSTRACT else 0
+    unique = review_record_counts(review).to_screen if stage == Stage.TITLE_ABSTRACT else 0
     open_records = tally.open_records(unique=unique, held_back=held_back["open"])
     return open_records - (tally.votes(me, DecisionStatus.PENDING) - held_back["mine"])
 

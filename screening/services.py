@@ -4,19 +4,20 @@ these; nothing else writes votes or decisions. Who may see what is in screening.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from review.constants import Stage
 from review.models import ExclusionReason, Record, Review
 from review.services import ensure_study_for_report
-from screening import tallies
+from screening import queue_floor, tallies
 from screening.constants import MAX_PDF_BYTES, RESOLVED, DecisionStatus, FinalVerdict, Verdict
 from screening.models import FullText, ScreeningDecision, Vote
 from screening.visibility import Sight
@@ -102,12 +103,33 @@ def next_records(
     *, review: Review, stage: str, user, after: int | None = None, limit: int = 2
 ) -> list[Record]:
     """The next `limit` records of the user's queue after record id `after` (wrapping round): the one to
-    show and the one to prefetch. One query, two when it wraps."""
-    found = list(queue(review=review, stage=stage, user=user, above=after).only(*RECORD_FIELDS)[:limit])
+    show and the one to prefetch. One query, two when it wraps, plus the floor's read (and its raise when
+    the walk started from it): no walk starts below the user's floor (screening.queue_floor), so none reads
+    the records already settled."""
+    floor = queue_floor.read(review=review, stage=stage, user=user)
+    found = list(
+        queue(review=review, stage=stage, user=user, above=_floor_or(after, floor)).only(*RECORD_FIELDS)[
+            :limit
+        ]
+    )
+    # The first record of the queue, when this walk started from the floor: the floor may rise to it.
+    first = found[0].pk if found and (after is None or after < floor.below) else None
     if after is not None and len(found) < limit:
-        wrapped = queue(review=review, stage=stage, user=user, below=after + 1).only(*RECORD_FIELDS)
-        found += [r for r in wrapped[: limit - len(found)] if r not in found]
+        wrapped = queue(review=review, stage=stage, user=user, above=_floor_or(None, floor), below=after + 1)
+        from_start = list(wrapped.only(*RECORD_FIELDS)[: limit - len(found)])
+        if from_start:
+            first = from_start[0].pk
+        found += [r for r in from_start if r not in found]
+    if first is not None:
+        queue_floor.raise_to(review=review, stage=stage, user=user, seen=floor, first=first)
     return found
+
+
+def _floor_or(after: int | None, floor: queue_floor.Floor) -> int | None:
+    """The walk's exclusive lower bound: `after`, or just under the floor when that is higher."""
+    if floor.below <= 0:
+        return after
+    return max(after, floor.below - 1) if after is not None else floor.below - 1
 
 
 def screenable_record(*, review: Review, stage: str, user, record_id: int) -> Record | None:
@@ -134,7 +156,8 @@ def previous_record(*, review: Review, stage: str, user, before: int) -> Record 
         .values_list("record_id", flat=True)
         .first()
     )
-    in_queue = queue(review=review, stage=stage, user=user, above=voted_id, below=before)
+    floor = queue_floor.read(review=review, stage=stage, user=user)
+    in_queue = queue(review=review, stage=stage, user=user, above=_floor_or(voted_id, floor), below=before)
     nearest = in_queue.only(*RECORD_FIELDS).order_by("-pk").first()
     if nearest is None and voted_id is not None:
         nearest = Record.objects.for_review(review).only(*RECORD_FIELDS).filter(pk=voted_id).first()
@@ -201,7 +224,10 @@ def _settle(*, decision: ScreeningDecision, review: Review, record: Record) -> C
         _, created = ScreeningDecision.objects.get_or_create(
             review=review, record=record, stage=Stage.FULL_TEXT
         )
-        return tallies.keys_of(Stage.FULL_TEXT, DecisionStatus.PENDING, []) if created else Counter()
+        if not created:
+            return Counter()
+        queue_floor.lower(review=review, record_ids=[record.pk], stages=[Stage.FULL_TEXT])
+        return tallies.keys_of(Stage.FULL_TEXT, DecisionStatus.PENDING, [])
     ensure_study_for_report(record=record)
     return Counter()
 
@@ -386,6 +412,7 @@ def withdraw_last_vote(*, review: Review, stage: str, reviewer) -> Record | None
     change = _update_decision(
         decision=decision, votes=votes, review=review, record=last.record, user=reviewer, before=before
     )
+    queue_floor.lower(review=review, record_ids=[last.record_id], stages=[stage], user=reviewer)
     tallies.write(review.pk, change)
     return last.record
 
@@ -429,6 +456,50 @@ def conflicts_for(*, review: Review, user):
     return ScreeningDecision.objects.for_review(review).filter(Sight.of(user, review).conflicts())
 
 
+CONFLICTS_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ConflictPage:
+    rows: list[ScreeningDecision]  # each with `record` and `visible_votes` (the votes the user may see)
+    next_after: str  # the cursor of the next page ("" on the last one)
+
+
+def conflict_page(
+    *,
+    review: Review,
+    user,
+    stage: str = "",
+    reviewer_id: int | None = None,
+    after: str = "",
+    size: int = CONFLICTS_PAGE,
+) -> ConflictPage:
+    """One keyset page of the open conflicts this user may settle, by stage then record, with the votes she
+    may see: `size` rows after the cursor `after` (from `next_after`; "" for the first page), read from the
+    index of open conflicts (decision_conflict_idx), so a page costs the same at any size of the review. A
+    cursor that does not parse starts from the first page. Four queries."""
+    decisions = conflicts_for(review=review, user=user).select_related("record")
+    if stage:
+        decisions = decisions.filter(stage=stage)
+    if reviewer_id is not None:
+        decisions = decisions.filter(
+            Exists(Vote.objects.filter(decision=OuterRef("pk"), reviewer_id=reviewer_id))
+        )
+    cursor_stage, _, cursor_record = after.partition(":")
+    if cursor_stage in Stage.values and cursor_record.isdigit():
+        decisions = decisions.filter(
+            Q(stage__gt=cursor_stage) | Q(stage=cursor_stage, record_id__gt=int(cursor_record))
+        )
+    visible = Vote.objects.visible_to(user, review).select_related("reviewer", "reason")
+    rows = list(
+        decisions.prefetch_related(Prefetch("votes", queryset=visible, to_attr="visible_votes")).order_by(
+            "stage", "record_id"
+        )[: size + 1]
+    )
+    next_after = f"{rows[size - 1].stage}:{rows[size - 1].record_id}" if len(rows) > size else ""
+    return ConflictPage(rows=rows[:size], next_after=next_after)
+
+
 # Full text ----------------------------------------------------------------------------------------------
 
 PDF_SIGNATURE = b"%PDF-"
@@ -468,6 +539,9 @@ def attach_full_text(
     if pdf is not None:
         _check_pdf(pdf)
     full_text, _ = FullText.objects.select_for_update().get_or_create(record=record)
+    if pdf is not None and full_text.not_retrieved:
+        # Found after all: the record is open for votes at full text again.
+        queue_floor.lower(review=review, record_ids=[record.pk], stages=[Stage.FULL_TEXT])
     if pdf is not None:
         full_text.pdf.save(f"{record.pk}.pdf", pdf, save=False)
         full_text.file_name = pdf.name[:300]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q
 
+from screening import queue_floor
 from screening.constants import DecisionStatus
 from screening.models import ScreeningDecision, ScreeningTally, Vote
 
@@ -118,6 +119,9 @@ def from_scratch(review: Review) -> Counter[Key]:
 
 def recount(review: Review) -> None:
     """Rebuild a review's tallies from its votes and decisions (after a change made in bulk, bypassing
-    screening.services: a migration, a benchmark's set-up)."""
+    screening.services: a migration, a benchmark's set-up), and forget its queue floors, which such a
+    change may have left too high."""
+
+    queue_floor.forget(review)
     ScreeningTally.objects.filter(review=review).delete()
     write(review.pk, from_scratch(review))

@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -330,14 +329,17 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
     """Open conflicts the user may settle, with the votes and notes side by side."""
     stage = request.GET.get("stage") or ""
     reviewer = request.GET.get("reviewer") or ""
-    decisions = services.conflicts_for(review=review, user=request.user).select_related("record")
-    if stage in Stage.values:
-        decisions = decisions.filter(stage=stage)
-    if reviewer.isdigit():
-        decisions = decisions.filter(votes__reviewer_id=int(reviewer))
-    visible = Vote.objects.visible_to(request.user, review).select_related("reviewer", "reason")
-    decisions = decisions.prefetch_related(Prefetch("votes", queryset=visible, to_attr="visible_votes"))
-    rows = list(decisions.order_by("stage", "record_id")[:500])
+    page = services.conflict_page(
+        review=review,
+        user=request.user,
+        stage=stage if stage in Stage.values else "",
+        reviewer_id=int(reviewer) if reviewer.isdigit() else None,
+        after=request.GET.get("after") or "",
+    )
+    rows = page.rows
+    next_page = (
+        urlencode({"stage": stage, "reviewer": reviewer, "after": page.next_after}) if page.next_after else ""
+    )
     reviewers = review.memberships.reviewers().select_related("user")
     return render(
         request,
@@ -345,6 +347,7 @@ def conflicts(request: HttpRequest, review: Review) -> HttpResponse:
         {
             "review": review,
             "rows": rows,
+            "next_page": next_page,
             "stages": Stage.choices,
             "stage": stage,
             "reviewer": reviewer,

@@ -126,6 +126,14 @@ class Sight:
             return decision.status
         return OPEN
 
+    def decided(self, decision: str = "") -> Q:
+        """Filter for ScreeningDecision (or a model that reaches one through `decision`): records decided at
+        their stage. Every member may know it: a decision is no vote, and what it leaves, "not decided
+        yet", lumps records waiting for votes together with conflicts, so it tells nothing of how anyone
+        voted (the PRISMA diagram's "awaiting" boxes)."""
+        prefix = f"{decision}__" if decision else ""
+        return Q(**{f"{prefix}status__in": RESOLVED})
+
     def undecided_unseen(self, decision: str = "") -> Q:
         """Filter for ScreeningDecision (or a model that reaches one through `decision`): records not yet
         decided whose conflict, if any, is not hers to settle. Her progress counts these as open."""

@@ -4,20 +4,19 @@ consensus with provenance and history) lives in extraction's dual-coding tables 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from extraction.comparison import outcome_key
 from review.managers import ReviewScopedQuerySet
-from review.models import Study
+from review.models import Authored, Study
 
 
 class AssessedResultQuerySet(ReviewScopedQuerySet):
     review_path = "study__review"
 
 
-class AssessedResult(models.Model):
+class AssessedResult(Authored):
     """A result as RoB 2 assesses it: an outcome of a study at a time point, with the tool (its design
     variant and the effect of interest) chosen for it. A study can have several."""
 
@@ -29,10 +28,6 @@ class AssessedResult(models.Model):
     tool = models.CharField(max_length=30, help_text="A tool of extraction/rob/tools: design and effect.")
     # For the weighted summary plot and robvis's Weight column (e.g. the result's weight in a meta-analysis).
     weight = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
     objects = AssessedResultQuerySet.as_manager()

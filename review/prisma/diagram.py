@@ -147,6 +147,17 @@ def _listing(gid: str, heading: str | None, *lines: _Line, fill: str = "white") 
     return _Box(gid, [*([_Line(heading)] if heading else []), *lines], fill=fill)
 
 
+def _identified(counts: PrismaCounts, *sources: tuple[str, str, str | None], fill: str = "white") -> _Box:
+    """A column's first box, "Records identified from:", a line per source `(identifier, words, the
+    identifier of its per-database or per-register breakdown or None)`; the box takes the first one's id."""
+    lines = []
+    for identifier, words, breakdown in sources:
+        lines.append(_number(counts, identifier, words, 1))
+        if breakdown:
+            lines += _breakdown(counts, breakdown, 2)
+    return _listing(sources[0][0], "Records identified from:", *lines, fill=fill)
+
+
 _STAGE_WORDS = {
     # stage: the main box's words, then those of the box for what left the flow
     "screening": ("Records screened", "Records excluded"),
@@ -190,13 +201,10 @@ class _Diagram:
         self.with_other = with_other
         c = counts
         # Each stage: its main box, and the boxes beside it (what left the flow, then what awaits).
-        identified = _listing(
-            "database_results",
-            "Records identified from:",
-            _number(c, "database_results", "Databases", 1),
-            *_breakdown(c, "database_specific_results", 2),
-            _number(c, "register_results", "Registers", 1),
-            *_breakdown(c, "register_specific_results", 2),
+        identified = _identified(
+            c,
+            ("database_results", "Databases", "database_specific_results"),
+            ("register_results", "Registers", "register_specific_results"),
         )
         removed = _listing(
             "duplicates",
@@ -220,12 +228,11 @@ class _Diagram:
             _number(c, "new_reports", "Reports of included studies"),
         )
         # Other methods have no screening of records: their row is empty there.
-        other_identified = _listing(
-            "website_results",
-            "Records identified from:",
-            _number(c, "website_results", "Websites", 1),
-            _number(c, "organisation_results", "Organisations", 1),
-            _number(c, "citations_results", "Citation searching", 1),
+        other_identified = _identified(
+            c,
+            ("website_results", "Websites", None),
+            ("organisation_results", "Organisations", None),
+            ("citations_results", "Citation searching", None),
             fill=_GREY,
         )
         self.other = [

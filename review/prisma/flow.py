@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import fields
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.db.models import (
     CharField,
@@ -27,6 +28,7 @@ from django.db.models import (
     Exists,
     F,
     FilteredRelation,
+    IntegerField,
     OuterRef,
     Q,
     Value,
@@ -78,6 +80,7 @@ def _standing(review: Review):
     no_full_text = {
         "ft_status": Value(""),
         "ft_reason": Value(""),
+        "ft_reason_pk": Value(None, output_field=IntegerField()),
         "not_retrieved": Value(False),
         "retrieved": Value(False),
         "part": Value("all"),
@@ -105,6 +108,7 @@ def _standing(review: Review):
             **before_full_text,
             ft_status=Coalesce(F("ft__status"), Value(""), output_field=CharField()),
             ft_reason=Coalesce(F("ft__reason__label"), Value(""), output_field=CharField()),
+            ft_reason_pk=F("ft__reason_id"),
             not_retrieved=Exists(full_text.filter(not_retrieved=True)),
             retrieved=Exists(full_text.exclude(pdf=""))
             | Exists(Vote.objects.filter(record=OuterRef("pk"), stage=Stage.FULL_TEXT)),
@@ -136,11 +140,6 @@ def _with_full_text_apart(rows) -> list[dict]:
     return groups
 
 
-def _records_url(review: Review, **filters: str) -> str:
-    query = "&".join(f"{name}={value}" for name, value in filters.items())
-    return f"{reverse('review:records', args=[review.slug])}?{query}"
-
-
 def prisma_counts(review: Review) -> PrismaCounts:
     """Every number of the review's PRISMA 2020 diagram, with links to the records behind them."""
     values: Counter[str] = Counter()
@@ -152,17 +151,20 @@ def prisma_counts(review: Review) -> PrismaCounts:
         .order_by("created_at", "pk")
     )
     other_searches = {pk for pk, _name, kind, _method, _n in searches if kind == SourceKind.OTHER}
+    reasons: dict[str, str] = {}  # each exclusion reason's label: its value in the record list's filter
     for row in _with_full_text_apart(_standing(review)):
         row["column"] = "other" if row["search_pk"] in other_searches else "dbr"
         _count(values, excluded, row)
+        if row["ft_status"] == "excluded":
+            reasons[row["ft_reason"] or NO_REASON] = str(row["ft_reason_pk"] or "none")
     per_source: dict[str, Counter[str]] = {kind: Counter() for kind in SourceKind.values}
     per_method: Counter[str] = Counter()
-    breakdown_urls: dict[str, dict[str, str]] = {}
+    searches_named: dict[str, dict[str, list[int]]] = {}
     for pk, name, kind, other_method, n in searches:
         per_source[kind][name] += n
         if kind == SourceKind.OTHER:
             per_method[other_method] += n
-        breakdown_urls.setdefault(f"{kind}_specific_results", {})[name] = _records_url(review, source=str(pk))
+        searches_named.setdefault(f"{kind}_specific_results", {}).setdefault(name, []).append(pk)
     included = Record.objects.for_review(review).filter(
         screening_decisions__stage=Stage.FULL_TEXT, screening_decisions__status="included"
     )
@@ -174,6 +176,17 @@ def prisma_counts(review: Review) -> PrismaCounts:
         per_source[SourceKind.DATABASE][NO_SEARCH] = without_search
     for method, identifier in OTHER_METHOD_RESULTS.items():
         values[identifier] = per_method[method]
+    links = _Links(review, other_column=bool(other_searches))
+    breakdown_urls = {
+        breakdown: {name: links.searches(pks) for name, pks in searches_named.get(breakdown, {}).items()}
+        for breakdown in ("database_specific_results", "register_specific_results")
+    }
+    if without_search:
+        breakdown_urls["database_specific_results"][NO_SEARCH] = links.url(origin="none")
+    for column in ("dbr", "other"):
+        breakdown_urls[f"{column}_excluded"] = {
+            label: links.excluded(column, reasons[label]) for label in excluded[column]
+        }
     counts = PrismaCounts(
         database_results=database_results,
         database_specific_results=dict(per_source[SourceKind.DATABASE]),
@@ -185,44 +198,92 @@ def prisma_counts(review: Review) -> PrismaCounts:
         new_studies=studies,
         total_studies=studies,
         total_reports=values["new_reports"],
-        urls=_urls(review) | _single_search_urls(review, searches, without_search=without_search),
-        breakdown_urls={
-            "database_specific_results": breakdown_urls.get("database_specific_results", {}),
-            "register_specific_results": breakdown_urls.get("register_specific_results", {}),
-        },
+        urls=links.boxes() | links.sources(searches, without_search=without_search),
+        breakdown_urls=breakdown_urls,
     )
     return counts
 
 
-def _urls(review: Review) -> dict[str, str]:
-    """The record list filtered to the records behind each box (as near as its filters go)."""
-    unique = {"show": "unique", "removal": "kept"}
-    links = {
-        "duplicates": {"show": "duplicates"},
-        "excluded_automatic": {"removal": RemovalKind.AUTOMATION},
-        "excluded_other": {"removal": RemovalKind.OTHER},
-        "records_screened": unique,
-        "records_excluded": {**unique, Stage.TITLE_ABSTRACT: "excluded"},
-        "records_awaiting_screening": {**unique, Stage.TITLE_ABSTRACT: "pending"},
-        "dbr_sought_reports": {**unique, Stage.TITLE_ABSTRACT: "included"},
-        "reports_awaiting_assessment": {**unique, Stage.FULL_TEXT: "pending"},
-        "new_reports": {**unique, Stage.FULL_TEXT: "included"},
-        "total_reports": {**unique, Stage.FULL_TEXT: "included"},
-    }
-    return {name: _records_url(review, **filters) for name, filters in links.items()}
+class _Links:
+    """The record list filtered to exactly the records behind each box: the flow's counting above, spelled
+    in the list's filters (review.forms.RecordListForm, screening.record_list), record for record."""
+
+    def __init__(self, review: Review, *, other_column: bool):
+        self.review = review
+        # Only a review with other methods' searches needs a column's filter: otherwise every record is
+        # in the first column (and its links stay short).
+        self.dbr = {"origin": "dbr"} if other_column else {}
+
+    def url(self, **filters: str | list[str]) -> str:
+        return f"{reverse('review:records', args=[self.review.slug])}?{urlencode(filters, doseq=True)}"
+
+    def column(self, column: str) -> dict[str, str]:
+        return self.dbr if column == "dbr" else {"origin": "other"}
+
+    def boxes(self) -> dict[str, str]:
+        """Every box after identification. The column's filter comes last, after the stage's."""
+        screened = {"show": "unique", "removal": "kept"}
+        sought = {**screened, Stage.TITLE_ABSTRACT: "included"}
+        links = {
+            "duplicates": {"show": "duplicates", **self.dbr},
+            "excluded_automatic": {"show": "unique", "removal": RemovalKind.AUTOMATION, **self.dbr},
+            "excluded_other": {"show": "unique", "removal": RemovalKind.OTHER, **self.dbr},
+            "records_screened": {**screened, **self.dbr},
+            "records_excluded": {**screened, Stage.TITLE_ABSTRACT: "excluded", **self.dbr},
+            "records_awaiting_screening": {**screened, Stage.TITLE_ABSTRACT: "undecided", **self.dbr},
+            "new_reports": {**sought, Stage.FULL_TEXT: "included"},
+            "total_reports": {**sought, Stage.FULL_TEXT: "included"},
+            "new_studies": {"report": "included_studies"},
+            "total_studies": {"report": "included_studies"},
+        }
+        for column, prefix, awaiting in (("dbr", "dbr_", ""), ("other", "other_", "other_")):
+            where = self.column(column)
+            links |= {
+                f"{prefix}sought_reports": {**sought, **where},
+                f"{prefix}notretrieved_reports": {**screened, "report": "not_retrieved", **where},
+                f"{awaiting}reports_awaiting_retrieval": {
+                    **screened,
+                    "report": "awaiting_retrieval",
+                    **where,
+                },
+                f"{prefix}assessed": {**screened, "report": "assessed", **where},
+                f"{awaiting}reports_awaiting_assessment": {
+                    **screened,
+                    "report": "awaiting_assessment",
+                    **where,
+                },
+                # The box of excluded reports when none was excluded (else a line per reason links).
+                f"{prefix}excluded": {**sought, Stage.FULL_TEXT: "excluded", **where},
+            }
+        return {name: self.url(**filters) for name, filters in links.items()}
+
+    def excluded(self, column: str, reason: str) -> str:
+        sought = {"show": "unique", "removal": "kept", Stage.TITLE_ABSTRACT: "included"}
+        return self.url(**sought, **{Stage.FULL_TEXT: "excluded", "reason": reason}, **self.column(column))
+
+    def searches(self, pks: list[int]) -> str:
+        """One line of a source box: its search, or its searches when one source was searched twice."""
+        return self.url(source=str(pks[0])) if len(pks) == 1 else self.url(searches=[str(pk) for pk in pks])
+
+    def sources(self, searches: list[tuple], *, without_search: int) -> dict[str, str]:
+        """A source box links to its search when it has exactly one, else to every record of its kind."""
+        by_box: dict[str, list[int]] = {box: [] for box in _SOURCE_BOXES}
+        for pk, _name, kind, other_method, _n in searches:
+            box = OTHER_METHOD_RESULTS[other_method] if kind == SourceKind.OTHER else f"{kind}_results"
+            by_box[box].append(pk)
+        if without_search:
+            by_box["database_results"].append(0)  # records without a search: no search to name
+        return {
+            box: self.searches(pks) if len(pks) == 1 and pks[0] else self.url(origin=_SOURCE_BOXES[box])
+            for box, pks in by_box.items()
+        }
 
 
-def _single_search_urls(review: Review, searches: list[tuple], *, without_search: int) -> dict[str, str]:
-    """A source box (databases, registers, each other method) links to the record list of its search when
-    it has exactly one: the list filters by one search at a time, and a link to some of a box's records
-    would mislead."""
-    by_box: dict[str, list[int]] = {}
-    for pk, _name, kind, other_method, _n in searches:
-        box = OTHER_METHOD_RESULTS[other_method] if kind == SourceKind.OTHER else f"{kind}_results"
-        by_box.setdefault(box, []).append(pk)
-    if without_search:
-        by_box.setdefault("database_results", []).append(0)  # records without a search: no filter
-    return {box: _records_url(review, source=str(pks[0])) for box, pks in by_box.items() if len(pks) == 1}
+_SOURCE_BOXES = {
+    "database_results": "database",
+    "register_results": "register",
+    **{identifier: method for method, identifier in OTHER_METHOD_RESULTS.items()},
+}
 
 
 # The numbers `_count` adds up record group by record group; the others are computed apart.

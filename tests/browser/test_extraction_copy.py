@@ -49,7 +49,7 @@ def test_pdf_beside_the_form_arm_grid_and_required_answers(page: Page, open_will
     assert frame_box["x"] >= form_box["x"] + form_box["width"]  # beside the form, not below it
     expect(page.get_by_text("Show the PDF")).to_be_hidden()
 
-    page.get_by_role("textbox", name="Arms", exact=True).fill("Ketamine 0.5 mg/kg\nSaline")
+    page.get_by_role("textbox", name="Arms").fill("Ketamine 0.5 mg/kg\nSaline")
     page.get_by_role("button", name="Save arms and outcomes").click()
     expect(page.get_by_text("Arms and outcomes saved.")).to_be_visible()
     grid = page.locator("table.arm-grid").first

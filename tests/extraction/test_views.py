@@ -353,3 +353,13 @@ def test_the_reconcile_page_counts_in_good_english(
     submitted_pair(copies, reviewer, reviewer2)  # only the country differs
     html = client_for(adjudicator).get(url("reconcile", review, copies[0].study.pk)).content.decode()
     assert re.search(r"\d+ answers compared; 1 disagrees\.", html)
+
+
+def test_study_list_offers_to_assign_every_unassigned_study(
+    review, form_version, study, owner, reviewer, client_for
+):
+    html = client_for(owner).get(url("studies", review)).content.decode()
+    assert f'<form method="post" action="{url("assign_all", review)}" class="row">' in html
+    assert "<legend>Assign every unassigned study to</legend>" in html
+    # Reviewers are ticked: they are the usual extractors.
+    assert f'value="{reviewer.pk}" checked> {reviewer.username}</label>' in html

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from review import backup
 from review.demo import load_demo
 from review.models import Record, Review
-from screening.models import FullText, Vote
+from screening.models import FullText, ScreeningTally, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +208,23 @@ def test_owners_download_the_backup_from_the_settings_page(demo, client_for, exp
     assert response.job.file_name == f"{demo.slug}-backup.zip"
     restored = backup.restore_backup(backup.open_backup(io.BytesIO(response.data)), slug="from-the-page")
     assert Record.objects.for_review(restored).count() == Record.objects.for_review(demo).count()
+
+
+def test_the_screening_tallies_are_recounted_not_copied(demo):
+    """The tallies name voters by user id, which another instance does not share: the backup leaves them
+    out and the restore counts them from the restored votes (the same figures, under the same people)."""
+    original = _backup(demo)
+    assert (
+        "data/screening.ScreeningTally.jsonl"
+        not in json.loads(zipfile.ZipFile(io.BytesIO(original)).read("manifest.json"))["members"]
+    )
+    restored = backup.restore_backup(backup.open_backup(io.BytesIO(original)), slug="ketamine-tallies")
+
+    def tallies(review):
+        return sorted(
+            ScreeningTally.objects.filter(review=review, count__gt=0).values_list(
+                "stage", "status", "voter", "partner", "voted", "count"
+            )
+        )
+
+    assert tallies(restored) == tallies(demo) != []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from review import curation
 from review.models import Label, Record, RecordLabel, RecordRemoval
@@ -82,7 +83,9 @@ def test_bulk_actions_take_the_same_queries_for_2_and_40_records(review, owner, 
         # the removals and their history rows; release.
         with django_assert_num_queries(7):
             curation.remove_records(review=review, record_ids=records, user=owner, kind="other", reason="x")
-        with django_assert_num_queries(6):
+        # Restoring also lowers the screening queues' floors (screening.queue_floor): one UPDATE more, and
+        # on PostgreSQL the advisory lock taken first.
+        with django_assert_num_queries(7 + (connection.vendor == "postgresql")):
             curation.restore_records(review=review, record_ids=records, user=owner)
         with django_assert_num_queries(7):
             curation.label_records(review=review, record_ids=records, label=label, user=owner)

@@ -96,9 +96,9 @@ def test_a_database_search_keeps_the_default_and_counts_as_a_database(
     assert (counts["database_results"], counts["citations_results"], counts["website_results"]) == (2, 0, 0)
 
 
-def test_a_source_box_with_one_search_links_to_its_records(review):
-    """The record list filters by one search: a box with exactly one search links there, a box with two
-    has no link rather than one to some of its records."""
+def test_a_source_box_links_to_its_search_or_to_every_record_of_its_kind(review):
+    """A box with exactly one search links to that search; a box with two (or none) to every record found
+    through its kind of source."""
     websites = Search.objects.create(
         review=review, source_name="Google Scholar", kind="other", other_method=OtherMethod.WEBSITE
     )
@@ -109,4 +109,5 @@ def test_a_source_box_with_one_search_links_to_its_records(review):
     records = reverse("review:records", args=[review.slug])
     assert urls["website_results"] == f"{records}?source={websites.pk}"
     assert urls["register_results"] == f"{records}?source={registers.pk}"
-    assert "database_results" not in urls and "citations_results" not in urls
+    assert urls["database_results"] == f"{records}?origin=database"
+    assert urls["citations_results"] == f"{records}?origin=citation"
