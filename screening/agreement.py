@@ -47,6 +47,15 @@ class PairAgreement:
     kappa: float | None
     kappa_ci: tuple[float, float] | None = None  # 95% confidence interval
 
+    @property
+    def kappa_ci_shown(self) -> tuple[float, float, bool] | None:
+        """The interval as the page shows it: cut to kappa's range of -1 to 1 (the asymptotic interval, kept
+        as statsmodels gives it in the exports, passes 1 on few records), and whether it was cut."""
+        if self.kappa_ci is None:
+            return None
+        low, high = self.kappa_ci
+        return max(low, -1.0), min(high, 1.0), low < -1.0 or high > 1.0
+
 
 @dataclass
 class StageAgreement:

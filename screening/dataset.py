@@ -73,8 +73,16 @@ AGREEMENT_COLUMNS = {
     "records": ("integer", "Records rated by all their reviewers (by both of the pair), that you may count."),
     "percent_agreement": ("number", "Percent of those records on which every vote agrees."),
     "kappa": ("number", "Cohen's kappa for a pair; Fleiss' kappa for all reviewers."),
-    "kappa_ci_low": ("number", "Lower end of the 95% confidence interval of Cohen's kappa."),
-    "kappa_ci_high": ("number", "Upper end of the 95% confidence interval of Cohen's kappa."),
+    "kappa_ci_low": (
+        "number",
+        "Lower end of the 95% confidence interval of Cohen's kappa (asymptotic, as statsmodels gives it; "
+        "on few records it can pass -1, which the agreement page cuts).",
+    ),
+    "kappa_ci_high": (
+        "number",
+        "Upper end of the 95% confidence interval of Cohen's kappa (asymptotic, as statsmodels gives it; "
+        "on few records it can pass 1, which the agreement page cuts).",
+    ),
     "krippendorff_alpha": ("number", "Krippendorff's alpha over all reviewers (nominal)."),
 }
 

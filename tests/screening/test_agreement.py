@@ -355,3 +355,15 @@ def test_the_command_prints_a_table(review, votes_with_open_conflicts):
         f"  reviewer / reviewer2: n=22, agreement 81.8%, Cohen's kappa {pair['kappa']:.3f} "
         f"(95% CI {low:.3f} to {high:.3f})",
     ]
+
+
+def test_the_page_cuts_kappas_interval_at_its_bounds_and_says_so():
+    """statsmodels' asymptotic interval for 8 records, 7 agreeing, passes 1 (kept so in the exports); the page
+    shows it cut at 1 and marked."""
+    from screening.agreement import PairAgreement
+
+    passing = PairAgreement("rita", "raj", 8, 87.5, 0.78, (0.385, 1.176))
+    assert passing.kappa_ci_shown == (0.385, 1.0, True)
+    inside = PairAgreement("rita", "raj", 80, 90.0, 0.6, (0.4, 0.8))
+    assert inside.kappa_ci_shown == (0.4, 0.8, False)
+    assert PairAgreement("rita", "raj", 0, None, None).kappa_ci_shown is None
