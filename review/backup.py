@@ -47,6 +47,7 @@ from simple_history.utils import get_history_model_for_model
 
 from review.exports import Exporter
 from review.models import Review
+from review.search_index import index_review_now
 from review.signals import review_restored
 
 FORMAT = "concord-review-backup"
@@ -57,6 +58,7 @@ CHUNK = 2000
 EXCLUDED = {
     "review.ImportJob": "a finished import's job; its search and records are kept",
     "review.ExportJob": "a file made for one person at one time; asked for again after a restore",
+    "review.SearchIndexJob": "the search index of an import's records; the restore indexes every record",
     "review.RecordTally": "counts the database keeps by triggers; rebuilt as the restore writes records",
     "screening.QueueFloor": "a cache of record ids where each queue starts; rebuilt by the next walk",
     # Its voters are user ids of the instance that made the backup, not foreign keys the restore could map.
@@ -349,6 +351,8 @@ def restore_backup(backup: Backup, *, slug: str, create_missing_users: bool = Fa
             if name in backup.manifest["members"]:
                 _restore_rows(backup, name, model, owner, ids=ids, user_ids=user_ids, slug=slug)
         review = Review.objects.get(slug=slug)
+        # Records backed up while their import's index job ran come back unindexed, with no job to do it.
+        index_review_now(review)
         review_restored.send(sender=Review, review=review)
         return review
 
