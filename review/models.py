@@ -88,7 +88,7 @@ class Review(models.Model):
     )
     # Records imported but not yet in the full-text index (Record.search_indexed): read with the review,
     # so the record list knows without a query whether its search must also look at them the slow way.
-    records_awaiting_search_index = models.PositiveIntegerField(default=0, editable=False)
+    records_awaiting_search_index = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     history = HistoricalRecords(excluded_fields=["records_awaiting_search_index"])
     objects = ReviewQuerySet.as_manager()

@@ -88,18 +88,3 @@ def index_records(job: SearchIndexJob) -> None:
         job.report(f"Search index: {indexed:,} of {job.total:,} records", min(99, 100 * indexed // job.total))
         start = end + 1
     job.finish(indexed=indexed)
-
-
-def index_review_now(review: Review) -> int:
-    """Index every record of the review still waiting, at once (a restored backup's records): return how
-    many."""
-    bounds = Record.objects.filter(review=review, search_indexed=False).aggregate(
-        first=Min("id"), last=Max("id")
-    )
-    if bounds["first"] is None:
-        Review.objects.filter(pk=review.pk).update(records_awaiting_search_index=0)
-        return 0
-    with transaction.atomic():
-        done = index_chunk(review.pk, bounds["first"], bounds["last"])
-        Review.objects.filter(pk=review.pk).update(records_awaiting_search_index=0)
-    return done

@@ -95,7 +95,6 @@ POSTGRESQL_ADD_COLUMNS = [
     "ALTER TABLE review_record ADD COLUMN search_indexed boolean DEFAULT true NOT NULL",
     "ALTER TABLE review_review ADD COLUMN records_awaiting_search_index integer DEFAULT 0 NOT NULL"
     " CHECK (records_awaiting_search_index >= 0)",
-    "ALTER TABLE review_review ALTER COLUMN records_awaiting_search_index DROP DEFAULT",
 ]
 SQLITE_ADD_COLUMNS = [
     'ALTER TABLE review_record ADD COLUMN "search_indexed" bool DEFAULT 1 NOT NULL',
@@ -181,7 +180,7 @@ class Migration(migrations.Migration):
                 migrations.AddField(
                     model_name="review",
                     name="records_awaiting_search_index",
-                    field=models.PositiveIntegerField(default=0, editable=False),
+                    field=models.PositiveIntegerField(db_default=0, default=0, editable=False),
                 ),
             ],
             database_operations=[
