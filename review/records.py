@@ -91,8 +91,9 @@ def parse_search(text: str) -> list[SearchTerm]:
 
 
 class SearchDocument(Func):
-    """PostgreSQL's stored tsvector of a record (the generated column `search_document` of migration
-    0005, which is not a model field), under the alias the query gives the record table."""
+    """PostgreSQL's stored tsvector of a record (the column `search_document`, which is not a model field:
+    generated in migration 0007, set by a trigger once the record is indexed since migration 0013), under
+    the alias the query gives the record table."""
 
     output_field = SearchVectorField()
 
