@@ -464,6 +464,16 @@ def run(args, ris_path: Path, cluster: list[int], kinds: list[str], database: st
     rispy_after = rispy_parse()
     rispy_seconds = (rispy_before + rispy_after) / 2
 
+    # The search index is filled after the import by a job (review.search_index): run it here as the
+    # worker would, and time it on its own.
+    from review.models import Record, SearchIndexJob
+
+    started = time.perf_counter()
+    for job in SearchIndexJob.objects.filter(status="queued"):
+        SearchIndexJob.run(job.pk)
+    index_seconds = time.perf_counter() - started
+    unindexed = Record.objects.filter(search_indexed=False).count()
+
     # Merges: right when the record merged into belongs to the same planted group. For a person: found
     # when merged rightly or queued with a record of its group.
     merged, queued = found_duplicates(cluster)
@@ -488,6 +498,7 @@ def run(args, ris_path: Path, cluster: list[int], kinds: list[str], database: st
     print(f"total import time (CLI path: parse, match, save): {total_seconds:.2f} s")
     print(f"total / rispy: {total_seconds / rispy_seconds:.2f}x (goal <= 5x)")
     print(f"records per second: {args.n / total_seconds:,.0f}")
+    print(f"search index job after the import: {index_seconds:.2f} s ({unindexed:,} records left unindexed)")
     print(f"peak memory (max RSS of this process): {peak_mb:,.0f} MB (goal < 1,536 MB)")
     print(
         f"merged: {len(merged):,}; queued for a person: {len(queued):,} "

@@ -57,11 +57,25 @@ CHUNK = 2000
 EXCLUDED = {
     "review.ImportJob": "a finished import's job; its search and records are kept",
     "review.ExportJob": "a file made for one person at one time; asked for again after a restore",
+    "review.SearchIndexJob": "the search index of an import's records; restored records are indexed as written",
     "review.RecordTally": "counts the database keeps by triggers; rebuilt as the restore writes records",
     "screening.QueueFloor": "a cache of record ids where each queue starts; rebuilt by the next walk",
     # Its voters are user ids of the instance that made the backup, not foreign keys the restore could map.
     "screening.ScreeningTally": "counts of votes and decisions; recounted from them after the restore",
 }
+
+
+# Columns that say how far this instance's search index has got, not what the review holds: left out, so
+# the restore's rows take the database's defaults (indexed, by its triggers, as they are written).
+NOT_KEPT = {
+    "review.Record": {"search_indexed"},
+    "review.Review": {"records_awaiting_search_index"},
+}
+
+
+def _kept_fields(model) -> list[models.Field]:
+    left_out = NOT_KEPT.get(model._meta.label, set())
+    return [field for field in model._meta.concrete_fields if field.name not in left_out]
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -190,7 +204,7 @@ def write_backup(review: Review, out: BinaryIO, progress=None) -> dict:
         for place, (model, _owner) in enumerate(members):
             if progress:
                 progress(f"Writing {model._meta.verbose_name_plural}", 10 + 85 * place // len(members))
-            fields = model._meta.concrete_fields
+            fields = _kept_fields(model)
             users = {f.attname for f in fields if _is_user(f)}
             file_fields = [f for f in fields if isinstance(f, models.FileField)]
             path = path_to_review(_owner)
@@ -361,7 +375,7 @@ CONVERTED = (models.DateTimeField, models.DateField, models.TimeField, models.De
 
 def _plan(model, *, history: bool) -> list[tuple[str, int, models.Field]]:
     plan = []
-    for field in model._meta.concrete_fields:
+    for field in _kept_fields(model):
         if field.primary_key:
             continue
         if field.is_relation:

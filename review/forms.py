@@ -266,6 +266,7 @@ class RecordListForm(_ProblemsMixin, forms.Form):
     def __init__(self, data, *, review: Review, app_filters: list[RecordFilter]):
         # Its own ids: the record list also holds the action form, which has a "label" field too.
         super().__init__(data, auto_id="filter-%s")
+        self.review = review
         self.fields["source"].queryset = Search.objects.for_review(review)
         self.fields["searches"].queryset = Search.objects.for_review(review)
         self.fields["label"].queryset = Label.objects.for_review(review)
@@ -288,7 +289,9 @@ class RecordListForm(_ProblemsMixin, forms.Form):
 
     def apply(self, records: RecordQuerySet) -> RecordQuerySet:
         self.is_valid()
-        records = search_records(records, self.value("q") or "")
+        records = search_records(
+            records, self.value("q") or "", unindexed=self.review.records_awaiting_search_index > 0
+        )
         if source := self.value("source"):
             records = records.filter(search=source)
         if searches := self.value("searches"):

@@ -99,8 +99,11 @@ class Review(Authored):
     )
 
     updated_at = models.DateTimeField(auto_now=True)
+    # Records imported but not yet in the full-text index (Record.search_indexed): read with the review,
+    # so the record list knows without a query whether its search must also look at them the slow way.
+    records_awaiting_search_index = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["records_awaiting_search_index"])
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
@@ -266,6 +269,10 @@ class Record(models.Model):
     url = models.URLField(max_length=2000, blank=True)
     language = models.CharField(max_length=50, blank=True)
     raw_entry = models.TextField(blank=True, help_text="The entry exactly as it appeared in the source file.")
+    # In the full-text index yet. Every way of writing a record indexes it at once (the database's own
+    # triggers; db_default for raw INSERTs) except the importer, which writes False and leaves the
+    # indexing to a SearchIndexJob after its commit (review/search_index.py).
+    search_indexed = models.BooleanField(default=True, db_default=True, editable=False)
 
     # Match keys for de-duplication, computed once at import (review/match_keys.py); what is shown above
     # stays exactly as exported.
@@ -283,7 +290,7 @@ class Record(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The raw entry never changes; keeping it out of the history keeps that table small.
-    history = HistoricalRecords(excluded_fields=["raw_entry"])
+    history = HistoricalRecords(excluded_fields=["raw_entry", "search_indexed"])
     objects = RecordQuerySet.as_manager()
 
     class Meta:
@@ -307,6 +314,11 @@ class Record(models.Model):
             models.Index(F("review"), TitleSortKey("title"), F("id"), name="record_list_by_title_idx"),
             # ... by first author (the normalised family name the de-duplication keeps).
             models.Index(fields=["review", "author_key", "id"], name="record_list_by_author_idx"),
+            # The search index job's chunks and the search's plain match: "this review's records not yet
+            # in the full-text index" (few, and only while a job runs, so a small partial index).
+            models.Index(
+                fields=["review", "id"], condition=Q(search_indexed=False), name="record_unindexed_idx"
+            ),
             # The full-text search's index is not here: it differs per database (a GIN index on PostgreSQL,
             # an FTS5 table on SQLite): review/records.py and migration 0007_record_full_text_search.
         ]
@@ -409,6 +421,34 @@ class ImportJob(BackgroundJob):
 
     def summary(self) -> dict:
         return {"imported": self.imported}
+
+
+class SearchIndexJob(BackgroundJob):
+    """Filling the full-text index for the records one import wrote (ids first_record_id to
+    last_record_id), in chunks, after the import's commit (review/search_index.py)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="search_index_jobs")
+    search = models.OneToOneField(
+        Search, null=True, blank=True, on_delete=models.SET_NULL, related_name="search_index_job"
+    )
+    first_record_id = models.BigIntegerField()
+    last_record_id = models.BigIntegerField()
+    total = models.PositiveIntegerField(help_text="Records to index.")
+    indexed = models.PositiveIntegerField(default=0)
+
+    noun = "search index"
+    work = "review.search_index.index_records"
+    run_related = ("review",)
+
+    def __str__(self) -> str:
+        return f"Search index of {self.total} records ({self.get_status_display()})"
+
+    @property
+    def what(self) -> str:
+        return "the search index of the imported records"
+
+    def summary(self) -> dict:
+        return {"indexed": self.indexed}
 
 
 def export_upload_path(job: ExportJob, filename: str) -> str:

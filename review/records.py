@@ -14,6 +14,9 @@ PMID is looked up by its normalised key instead (an indexed equality).
   planner picks from the word's frequency, which ANALYZE keeps for the column.
 - SQLite: an FTS5 table (porter stemmer) kept in step by triggers (migration 0005).
 - Any other database: titles containing the words (LIKE), a documented fallback.
+- Records an import has just written wait a moment for the index (review.search_index fills it in bulk
+  after the import): while a review has some, they are matched by a plain case-insensitive match of each
+  word in the title, abstract and authors instead (slower, and without stems).
 
 Pages. Keyset, never OFFSET: a page is "the next 50 rows after (sort key, id) of the last row shown", read
 from the sort's own index (Record.Meta.indexes), so the last page of 100,000 records costs what the first
@@ -88,8 +91,9 @@ def parse_search(text: str) -> list[SearchTerm]:
 
 
 class SearchDocument(Func):
-    """PostgreSQL's stored tsvector of a record (the generated column `search_document` of migration
-    0005, which is not a model field), under the alias the query gives the record table."""
+    """PostgreSQL's stored tsvector of a record (the column `search_document`, which is not a model field:
+    generated in migration 0007, set by a trigger once the record is indexed since migration 0013), under
+    the alias the query gives the record table."""
 
     output_field = SearchVectorField()
 
@@ -131,7 +135,20 @@ class _InFullTextIndex(Func):
         ]
 
 
-def search_records(records: RecordQuerySet, text: str) -> RecordQuerySet:
+def _plain_match(terms: list[SearchTerm]) -> Q:
+    """Every word somewhere in the title, abstract or authors, case ignored: how records not yet in the
+    full-text index are searched (no stems; phrases as their words)."""
+    words = {word for term in terms for word in term.words}
+    return reduce(
+        operator.and_,
+        (Q(title__icontains=w) | Q(abstract__icontains=w) | Q(authors__icontains=w) for w in sorted(words)),
+    )
+
+
+def search_records(records: RecordQuerySet, text: str, *, unindexed: bool = True) -> RecordQuerySet:
+    """The records matching `text`. `unindexed`: some records may still wait for the full-text index
+    (review.search_index; `Review.records_awaiting_search_index` says so), so those are also matched
+    the slow way; False when none are."""
     text = text.strip()
     if not text:
         return records
@@ -144,10 +161,15 @@ def search_records(records: RecordQuerySet, text: str) -> RecordQuerySet:
         return records
     if connection.vendor == "postgresql":
         query = reduce(operator.and_, (_tsquery(t) for t in terms))
-        return records.alias(document=SearchDocument()).filter(document=query)
-    if connection.vendor == "sqlite":
-        return records.filter(_InFullTextIndex(fts5_query(terms)))
-    return records.filter(reduce(operator.and_, (Q(title__icontains=" ".join(t.words)) for t in terms)))
+        records = records.alias(document=SearchDocument())
+        full_text = Q(document=query)
+    elif connection.vendor == "sqlite":
+        full_text = Q(_InFullTextIndex(fts5_query(terms)))
+    else:
+        return records.filter(reduce(operator.and_, (Q(title__icontains=" ".join(t.words)) for t in terms)))
+    if unindexed:
+        return records.filter(full_text | (Q(search_indexed=False) & _plain_match(terms)))
+    return records.filter(full_text)
 
 
 # Sorting and keyset pages ---------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from review.importers.common import (
 from review.importers.detect import detect_format
 from review.match_keys import record_match_keys
 from review.models import DuplicatePair, Record, Review, Search
+from review.search_index import ask_for_index
 
 __all__ = ["ImportFormatError", "ImportResult", "ParsedExport", "import_search_file", "parse_file"]
 
@@ -248,7 +249,10 @@ def _save_records(*, review: Review, search: Search, entries: list[dict]) -> Imp
     keys += [
         MatchKeys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries
     ]
-    with inserting(Record, entries, fields=list(entries[0]), review=review, search=search):
+    # Not indexed for search as they are written: a job does it in bulk after the commit.
+    with inserting(
+        Record, entries, fields=list(entries[0]), review=review, search=search, search_indexed=False
+    ):
         # The records are stored while the duplicates are found.
         matches = find_duplicates(keys, first_new=len(existing), roots=roots)
     new_ids = list(Record.objects.filter(search=search).order_by("id").values_list("id", flat=True))
@@ -256,6 +260,7 @@ def _save_records(*, review: Review, search: Search, entries: list[dict]) -> Imp
     sure = [m for m in matches if m.sure]
     # A duplicate always points at the earliest record of its group, which is never itself a duplicate.
     set_duplicate_of([(ids[m.record], ids[m.original]) for m in sure])
+    ask_for_index(review=review, search=search)
     bulk_insert(
         DuplicatePair,
         (

@@ -20,7 +20,8 @@ BATCH_SIZE = 2000
 
 def bulk_insert(model: type[models.Model], rows: Iterable[dict], *, fields: Sequence[str], **fixed) -> None:
     """Insert `rows` (attribute name -> value for `fields`); every other column but the id gets the value
-    the model gives a new instance made with `fixed` (foreign keys, defaults, `auto_now_add`)."""
+    the model gives a new instance made with `fixed` (foreign keys, defaults, `auto_now_add`), but for
+    columns the database gives a default, which it writes unless `fixed` names them."""
     with inserting(model, rows, fields=fields, **fixed):
         pass
 
@@ -72,7 +73,7 @@ def _statement(
     constant = [
         f
         for f in model._meta.concrete_fields
-        if not f.primary_key and f.attname not in given and not f.has_db_default()
+        if not f.primary_key and f.attname not in given and (f.name in fixed or not f.has_db_default())
     ]
     constants = tuple(f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in constant)
     # Text and numbers go as they are; JSON as the database takes it (a list is not a JSON column's value).
