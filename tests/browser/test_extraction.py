@@ -126,3 +126,41 @@ def test_two_reviewers_disagree_and_a_third_reconciles(
     page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
     recent = page.get_by_role("table", name="Your recent exports")
     expect(recent.get_by_role("link", name=f"{review.slug}-consensus-wide.csv")).to_be_visible()
+
+
+def test_a_refused_reconcile_save_says_why_and_shows_both_versions(
+    page: Page, live_server, demo_studies, login
+):
+    """Two tabs of the reconcile page: the second saves over a value the first has just settled and is told
+    so with both versions (409); another value without a note is refused at its row (400)."""
+    review = demo_studies
+    extract(page, live_server, login, review, "rita", {"Country": "USA", "Mean age (years)": "37.5"})
+    extract(page, live_server, login, review, "raj", {"Country": "United States", "Mean age (years)": "40.1"})
+    page.context.clear_cookies()
+    login(page, "ada")
+    page.goto(f"{live_server.url}/reviews/{review.slug}/extraction/")
+    page.locator('tr[data-study="Williams 2018"]').get_by_role("link", name="Reconcile").click()
+    page.get_by_role("button", name="Start reconciliation").click()
+    expect(page.locator('tr[data-field="country"]')).to_be_visible()
+    stale = page.context.new_page()
+    stale.goto(page.url)
+
+    country = page.locator('tr[data-field="country"]')
+    country.get_by_label("Take rita's: USA").check()
+    country.get_by_role("button", name="Save").click()
+    expect(page.locator('tr[data-field="country"] .source')).to_have_text("from rita")
+
+    late = stale.locator('tr[data-field="country"]')
+    late.get_by_label("Take raj's: United States").check()
+    late.get_by_role("button", name="Save").click()
+    refusal = stale.locator('tr[data-field="country"]').get_by_role("alert")
+    expect(refusal).to_contain_text("Theirs: USA")
+    expect(refusal).to_contain_text("Yours: United States")
+
+    age = page.locator('tr[data-field="age_mean"]')
+    age.get_by_label("Enter another value").check()
+    age.get_by_placeholder("value").fill("38.9")
+    age.get_by_role("button", name="Save").click()
+    expect(page.locator('tr[data-field="age_mean"]').get_by_role("alert")).to_contain_text(
+        "Say in a note why you entered another value."
+    )

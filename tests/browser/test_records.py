@@ -66,3 +66,26 @@ def test_label_filter_remove_two_and_restore_one(page: Page, live_server, demo, 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/reviews/{demo.slug}/records/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_record_list_filtered_by_decision(page: Page, live_server, demo, login):
+    """The list narrowed to the records included at title and abstract: exactly those, as the decisions say."""
+    from review.constants import Stage
+    from screening.constants import DecisionStatus
+    from screening.models import ScreeningDecision
+
+    included = set(
+        ScreeningDecision.objects.filter(
+            record__review=demo, stage=Stage.TITLE_ABSTRACT, status=DecisionStatus.INCLUDED
+        ).values_list("record__title", flat=True)
+    )
+    assert included
+    login(page, "olivia")
+    page.goto(f"{live_server.url}/reviews/{demo.slug}/records/")
+    filters = page.get_by_role("search", name="Search and filter records")
+    filters.get_by_label("Title and abstract").select_option(label="Included")
+    filters.get_by_role("button", name="Apply filters").click()
+    rows = page.locator("table.records tbody tr")
+    expect(rows).to_have_count(len(included))
+    shown = {row.locator("a").first.inner_text() for row in rows.all()}
+    assert shown == included
