@@ -48,6 +48,7 @@ def test_upload_watch_progress_and_resolve_a_duplicate(
     page.get_by_role("link", name="Compare").click()
     expect(page.get_by_role("heading", name="Are these the same?")).to_be_visible()
     expect(page.locator("mark.diff").first).to_be_visible()  # the years differ
+    page.wait_for_load_state("load")  # the key handler is a deferred script: a key before it runs is lost
     page.keyboard.press("d")
     # Merging asks first (review.confirmation); the message that follows offers to undo it.
     expect(page.get_by_role("heading", name="into #")).to_be_visible()

@@ -106,6 +106,7 @@ def test_a_conflict_resolved_from_the_keyboard_then_the_next_one(
 
     # j: the next conflict, and again (wrapping round to the first in id order).
     after = open_conflicts[(open_conflicts.index(fresh[0].pk) + 1) % len(open_conflicts)]
+    page.wait_for_load_state("load")  # the keys are a deferred script's: a key before it runs is lost
     page.keyboard.press("j")
     expect(page).to_have_url(f"{live_server.url}/reviews/{demo.slug}/screening/{TA}/{after}/")
     page.go_back()
