@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django_htmx.http import trigger_client_event
 
 from extraction import coding, reconciliation, versions, visibility
 from extraction.access import (
@@ -570,6 +571,13 @@ def resolve_posted(request: HttpRequest, cv: ConsensusValue) -> tuple[dict | Non
     return None, ""
 
 
+def with_open_count(response: HttpResponse, comparison) -> HttpResponse:
+    """A saved consensus row answers with that row only: the page's "N still to reconcile" (#open-count)
+    follows through an htmx event config/static/js/app.js applies, as a <tr> answer cannot carry it."""
+    trigger_client_event(response, "countsChanged", {"counts": {"open-count": len(comparison.open_rows)}})
+    return response
+
+
 @review_view(methods=["POST"], perm="review.adjudicate")
 def consensus_value(request: HttpRequest, review: Review, kind: FormKind, value_id: int) -> HttpResponse:
     cv = get_consensus_value(review, kind, value_id)
@@ -581,7 +589,7 @@ def consensus_value(request: HttpRequest, review: Review, kind: FormKind, value_
         return redirect("extraction:reconcile", review_slug=review.slug, kind=kind, study_id=study.pk)
     comparison = reconciliation.build_comparison(study=study, form=form)
     row = next(r for r in comparison.rows if r.consensus and r.consensus.pk == cv.pk)
-    return render(
+    response = render(
         request,
         "extraction/reconcile.html#row",
         {
@@ -595,6 +603,7 @@ def consensus_value(request: HttpRequest, review: Review, kind: FormKind, value_
         },
         status=409 if stale else (400 if error else 200),
     )
+    return with_open_count(response, comparison)
 
 
 def consensus_history(consensus: Consensus, *related: str, changes_only: bool = False):

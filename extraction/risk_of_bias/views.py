@@ -23,7 +23,14 @@ from extraction.risk_of_bias.forms import PlotForm, ResultForm, ToolsForm, Weigh
 from extraction.risk_of_bias.kind import FAMILIES, RISK_OF_BIAS
 from extraction.risk_of_bias.models import AssessedResult
 from extraction.rob.plots import summary_plot, traffic_light
-from extraction.views import consensus_history, resolve_posted, save_posted, shown_copies, visible_copy
+from extraction.views import (
+    consensus_history,
+    resolve_posted,
+    save_posted,
+    shown_copies,
+    visible_copy,
+    with_open_count,
+)
 from review.access import review_view
 from review.exports.jobs import export_panel
 from review.feedback import attempt
@@ -378,12 +385,13 @@ def consensus_value(request: HttpRequest, review: Review, value_id: int) -> Http
         return redirect("rob:reconcile", review_slug=review.slug, study_id=study.pk)
     comparison = reconciliation.build_comparison(study=study, form=form)
     row = sheets.find_row(sheets.reconcile_results(comparison), cv.pk)
-    return render(
+    response = render(
         request,
         "risk_of_bias/reconcile.html#row",
         dict(review=review, item=row, comparison=comparison, stale=stale, error=error, typed=request.POST),
         status=409 if stale else (400 if error else 200),
     )
+    return with_open_count(response, comparison)
 
 
 @review_view()

@@ -145,10 +145,12 @@ def test_a_refused_reconcile_save_says_why_and_shows_both_versions(
     stale = page.context.new_page()
     stale.goto(page.url)
 
+    open_count = int(page.locator("#open-count").inner_text())
     country = page.locator('tr[data-field="country"]')
     country.get_by_label("Take rita's: USA").check()
     country.get_by_role("button", name="Save").click()
     expect(page.locator('tr[data-field="country"] .source')).to_have_text("from rita")
+    expect(page.locator("#open-count")).to_have_text(str(open_count - 1))  # the lead's count follows
 
     late = stale.locator('tr[data-field="country"]')
     late.get_by_label("Take raj's: United States").check()

@@ -184,6 +184,14 @@
       "The server took too long to answer, so what you did may not have been saved. Try again.",
     ),
   );
+  // A fragment's answer may change counts elsewhere on the page (django_htmx's trigger_client_event
+  // "countsChanged" with {counts: {element id: text}}).
+  document.addEventListener("countsChanged", (event) => {
+    for (const [id, text] of Object.entries(event.detail.counts || {})) {
+      const element = document.getElementById(id);
+      if (element) element.textContent = text;
+    }
+  });
   document.addEventListener("htmx:swapError", (event) =>
     showRefusal(event.detail.elt, "The answer could not be shown on this page: reload it and try again."),
   );
