@@ -31,13 +31,14 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from review.constants import OtherMethod, RemovalKind, SourceKind, Stage
-from review.models import Record, Search
+from review.models import Record, RecordTally, Search
 from review.prisma import BREAKDOWNS, IDENTIFIERS, PrismaCounts
 
 if TYPE_CHECKING:
@@ -144,9 +145,12 @@ def prisma_counts(review: Review) -> PrismaCounts:
     """Every number of the review's PRISMA 2020 diagram, with links to the records behind them."""
     values: Counter[str] = Counter()
     excluded: dict[str, Counter[str]] = {"dbr": Counter(), "other": Counter()}
+    # Records per search from the tallies the database keeps (review.models.RecordTally), not by counting
+    # every record: one indexed row a search.
+    tally = RecordTally.objects.filter(review_id=review.pk, search=OuterRef("pk")).values("records")[:1]
     searches = list(
         Search.objects.for_review(review)
-        .annotate(n=Count("records"))
+        .annotate(n=Coalesce(Subquery(tally), 0))
         .values_list("pk", "source_name", "kind", "other_method", "n")
         .order_by("created_at", "pk")
     )
