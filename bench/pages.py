@@ -1,19 +1,22 @@
 """Benchmark: does every page answer in the same time on a review of 10,000 and of 100,000 records?
 
-For each database and size it builds its own review (records in bulk, as the importer writes them; two
-reviewers' votes and their decisions on the first 60% of the records, about half of them conflicts),
-starts gunicorn and requests each page in turn, each one alternated with a bare Django view (the floor)
-so that both see the machine in the same state. Prints p50 and p95 per page and size, then the ratio of
-the largest size's figures to the smallest's. Then each export job, made by the worker's code in a process
-of its own, one at a time: its wall time and the process's peak memory (resident set), for each size.
+For each database it builds one review per size, each in a database of its own (records in bulk, as the
+importer writes them; two reviewers' votes and their decisions on the first 60% of the records, about
+half of them conflicts), then `VACUUM ANALYZE` (the state autovacuum leaves a table in soon after a bulk
+import). It then serves every size at once, one gunicorn each, and requests each page from the sizes in
+turn, each request alternated with a bare Django view on the same server (the floor): every size sees
+the machine in the same state, so a slower second half of the run cannot pass for growth. Prints p50 and
+p95 per page and size, then the ratio of the largest size's figures to the smallest's. Then each export
+job, made by the worker's code in a process of its own, one at a time: its wall time and the process's
+peak memory (resident set), for each size.
 
     .venv/bin/python bench/pages.py                                       # SQLite
     DATABASE_URL=postgres://app@127.0.0.1:55432/postgres .venv/bin/python bench/pages.py   # both
     options: --sizes 10000,100000 --samples 100 --databases postgresql,sqlite --workers 4 --threads 4
              --exports screening.votes:csv,review.dataset:zip (kind:format pairs; "" for none)
 
-A quick look: --sizes 2000,20000 --samples 20 takes a couple of minutes. Each size runs in a process of
-its own (Django is set up once per process, for one database).
+A quick look: --sizes 2000,20000 --samples 20 takes a couple of minutes. Each review is built, and each
+export made, in a process of its own (Django is set up once per process, for one database).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,27 +83,58 @@ def timed(reviewer: Reviewer, method: str, path: str, **kwargs) -> tuple[float, 
     return elapsed, html
 
 
-def measure(port: int, slug: str, sessions: dict[str, str], record_id: int, samples: int) -> dict:
-    """Latencies per page (and of the floor): each request of a page follows one of the floor."""
-    clients = {who: Reviewer(port, slug, session) for who, session in sessions.items()}
-    plan = pages(slug, record_id)
-    for _, who, path, headers in plan:  # warm every worker's code paths and connections
-        for _ in range(3):
-            timed(clients[who], "GET", path, headers=headers)
-    results: dict[str, list[float]] = {"bare view": []}
-    for label, who, path, headers in plan:
-        results[label] = []
+@dataclass
+class Site:
+    """One review size as the bench serves it: its database, its server, its members' connections."""
+
+    size: int
+    env: dict
+    slug: str
+    sessions: dict[str, str]
+    record_id: int
+    server: subprocess.Popen | None = None
+    clients: dict[str, Reviewer] = field(default_factory=dict)
+
+    def serve(self, args) -> None:
+        port = free_port()
+        self.server = start_server(self.env, port, workers=args.workers, threads=args.threads)
+        self.clients = {who: Reviewer(port, self.slug, session) for who, session in self.sessions.items()}
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.terminate()
+            self.server.wait(10)
+            self.server = None
+
+
+def measure(sites: list[Site], samples: int) -> dict[int, dict[str, list[float]]]:
+    """Latencies per size and page (and of the floor): the sizes take turns request by request, and each
+    request of a page follows one of the floor on the same server."""
+    results: dict[int, dict[str, list[float]]] = {site.size: {"bare view": []} for site in sites}
+    plans = {site.size: pages(site.slug, site.record_id) for site in sites}
+    for site in sites:  # warm every worker's code paths and connections
+        for _, who, path, headers in plans[site.size]:
+            for _ in range(3):
+                timed(site.clients[who], "GET", path, headers=headers)
+    for number, (label, who, _path, _headers) in enumerate(plans[sites[0].size]):
+        for site in sites:
+            results[site.size][label] = []
         for _ in range(samples):
-            results["bare view"].append(timed(clients[who], "GET", "/bench/floor/")[0])
-            results[label].append(timed(clients[who], "GET", path, headers=headers)[0])
-    voter = clients["reviewer"]
-    on_screen = voter.open_queue(after=0)
-    results["vote and next"] = []
+            for site in sites:
+                _, _, path, headers = plans[site.size][number]
+                client, figures = site.clients[who], results[site.size]
+                figures["bare view"].append(timed(client, "GET", "/bench/floor/")[0])
+                figures[label].append(timed(client, "GET", path, headers=headers)[0])
+    on_screen = {site.size: site.clients["reviewer"].open_queue(after=0) for site in sites}
+    for site in sites:
+        results[site.size]["vote and next"] = []
     for _ in range(samples):
-        results["bare view"].append(timed(voter, "GET", "/bench/floor/")[0])
-        started = time.perf_counter()
-        on_screen = voter.vote(on_screen)
-        results["vote and next"].append(time.perf_counter() - started)
+        for site in sites:
+            voter, figures = site.clients["reviewer"], results[site.size]
+            figures["bare view"].append(timed(voter, "GET", "/bench/floor/")[0])
+            started = time.perf_counter()
+            on_screen[site.size] = voter.vote(on_screen[site.size])
+            figures["vote and next"].append(time.perf_counter() - started)
     return results
 
 
@@ -161,34 +196,76 @@ def make_export(job_id: int) -> None:
     print(seconds, peak_kb)
 
 
-def one_run(size: int, args) -> None:
-    """Child process: build one review on the database in DATABASE_URL (or SQLite), measure, print JSON."""
-    env, cleanup = prepare_database(args)
-    server = None
-    try:
-        slug, reviewer_sessions, first_id = build_review(env, size, reviewers=11)
-        started = time.perf_counter()
-        settled = settle_records(args.voted)
-        print(f"votes on {settled:,} records in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-        from review import services
-        from review.models import Membership
+def build(size: int, args) -> None:
+    """Child process: build one review on the database in DATABASE_URL (or SQLite), print JSON."""
+    slug, reviewer_sessions, first_id = build_review(dict(os.environ), size, reviewers=11)
+    started = time.perf_counter()
+    settled = settle_records(args.voted)
+    print(f"votes on {settled:,} records in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    from django.db import connection
 
-        adjudicator = Membership.objects.get(review__slug=slug, user__username="bench-reviewer-10")
-        services.set_roles(membership=adjudicator, roles={"adjudicator"})
-        port = free_port()
-        server = start_server(env, port, workers=args.workers, threads=args.threads)
-        sessions = {"reviewer": reviewer_sessions[0], "adjudicator": reviewer_sessions[10]}
-        results = measure(port, slug, sessions, first_id + size // 2, args.samples)
-        server.terminate()
-        server.wait(10)
-        server = None
-        exports = measure_exports(env, slug, args.exports)
-        print(json.dumps({"pages": results, "exports": exports}))
+    from review import services
+    from review.models import Membership
+
+    adjudicator = Membership.objects.get(review__slug=slug, user__username="bench-reviewer-10")
+    services.set_roles(membership=adjudicator, roles={"adjudicator"})
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    sessions = {"reviewer": reviewer_sessions[0], "adjudicator": reviewer_sessions[10]}
+    print(json.dumps({"slug": slug, "sessions": sessions, "record_id": first_id + size // 2}))
+
+
+def exports(args) -> None:
+    """Child process: time the export jobs on the review built in DATABASE_URL (or SQLite), print JSON."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    print(json.dumps(measure_exports(dict(os.environ), "bench", args.exports)))
+
+
+def child(env: dict, *arguments: str) -> dict:
+    """Run this script in a process of its own with `env`; its last line of output, as JSON."""
+    run = subprocess.run(
+        [sys.executable, __file__, *arguments],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def run_database(database: str, sizes: list[int], args, env: dict) -> None:
+    sites: list[Site] = []
+    cleanups = []
+    try:
+        for size in sizes:
+            print(f"{database}, {size:,} records: building…", flush=True)
+            site_env, cleanup = prepare_database(args, env)
+            cleanups.append(cleanup)
+            built = child(site_env, "--build", str(size), *passed_on(args))
+            sites.append(Site(size=size, env=site_env, **built))
+        print(f"{database}: measuring every size in turn…", flush=True)
+        for site in sites:
+            site.serve(args)
+        figures = measure(sites, args.samples)
+        for site in sites:
+            site.stop()
+        for size, results in figures.items():
+            print(f"  {size:,} records")
+            for label, samples in results.items():
+                print(f"  {label:26s} {percentiles(samples)}", flush=True)
+        report(database, sizes, figures, args)
+        if args.exports:
+            made = {site.size: child(site.env, "--exports-only", *passed_on(args)) for site in sites}
+            report_exports(database, sizes, made)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(10)
-        cleanup()
+        for site in sites:
+            site.stop()
+        for cleanup in reversed(cleanups):
+            cleanup()
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
@@ -210,14 +287,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--exports", default=DEFAULT_EXPORTS, help="export jobs to time, kind:format,…")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process's size
+    parser.add_argument("--build", type=int, help=argparse.SUPPRESS)  # a child process's review size
+    parser.add_argument("--exports-only", action="store_true", help=argparse.SUPPRESS)  # a child's exports
     parser.add_argument("--make-export", type=int, help=argparse.SUPPRESS)  # a child process's export job
     args = parser.parse_args()
     if args.make_export:
         make_export(args.make_export)
         return
-    if args.one:
-        one_run(args.one, args)
+    if args.build:
+        build(args.build, args)
+        return
+    if args.exports_only:
+        exports(args)
         return
     print(python_speed(), flush=True)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -228,22 +309,7 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         if database == "postgresql":
             env["DATABASE_URL"] = base_url
-        figures = {}
-        for size in sizes:
-            print(f"{database}, {size:,} records: building and measuring…", flush=True)
-            child = subprocess.run(
-                [sys.executable, __file__, "--one", str(size), *passed_on(args)],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            figures[size] = json.loads(child.stdout.strip().splitlines()[-1])
-            for label, samples in figures[size]["pages"].items():
-                print(f"  {label:26s} {percentiles(samples)}", flush=True)
-        report(database, sizes, {size: f["pages"] for size, f in figures.items()}, args)
-        report_exports(database, sizes, {size: f["exports"] for size, f in figures.items()})
+        run_database(database, sizes, args, env)
 
 
 def passed_on(args) -> list[str]:

@@ -131,10 +131,12 @@ def start_server(env: dict, port: int, *, workers: int, threads: int) -> subproc
     return server
 
 
-def prepare_database(args) -> tuple[dict, callable]:
-    """A fresh database of our own: a temporary SQLite file, or a new PostgreSQL database."""
+def prepare_database(args, base_env: dict | None = None) -> tuple[dict, callable]:
+    """A fresh database of our own: a temporary SQLite file, or a new PostgreSQL database (on the server in
+    `base_env`'s DATABASE_URL, by default this process's)."""
+    base_env = os.environ if base_env is None else base_env
     env = {
-        **os.environ,
+        **base_env,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "SECURE_COOKIES": "0",
         "LOG_LEVEL": "ERROR",
@@ -142,11 +144,11 @@ def prepare_database(args) -> tuple[dict, callable]:
     var_dir = tempfile.mkdtemp(prefix="concord-bench-")
     env["VAR_DIR"] = var_dir
     cleanup = [lambda: shutil.rmtree(var_dir, ignore_errors=True)]
-    base = os.environ.get("DATABASE_URL")
+    base = base_env.get("DATABASE_URL")
     if base:
         import psycopg
 
-        name = f"concord_bench_{os.getpid()}"
+        name = f"concord_bench_{os.getpid()}_{Path(var_dir).name.rsplit('-', 1)[-1].lower()}"
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
         env["DATABASE_URL"] = base.rsplit("/", 1)[0] + "/" + name
