@@ -250,7 +250,8 @@ class Record(models.Model):
     """A bibliographic record as a search exported it. Records are never deleted: a duplicate points to
     the record it duplicates, so PRISMA can count what was identified and what was removed."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records")
+    # No index of its own: every index below starts with the review.
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="records", db_index=False)
     search = models.ForeignKey(
         Search, on_delete=models.PROTECT, related_name="records", null=True, blank=True
     )
@@ -283,10 +284,13 @@ class Record(models.Model):
         max_length=200, blank=True, editable=False, help_text="First author's family name, normalised."
     )
 
+    # Both indexed by partial indexes below: most records are nobody's duplicate and no study's report.
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", db_index=False
     )
-    study = models.ForeignKey(Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    study = models.ForeignKey(
+        Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports", db_index=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The raw entry never changes; keeping it out of the history keeps that table small.
@@ -319,6 +323,13 @@ class Record(models.Model):
             models.Index(
                 fields=["review", "id"], condition=Q(search_indexed=False), name="record_unindexed_idx"
             ),
+            # A record's duplicates (merging, unmerging, deleting a record): "the records marked as
+            # duplicates of this one". Only duplicates are in it, so an import writes few entries.
+            models.Index(
+                fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False), name="record_duplicates_idx"
+            ),
+            # A study's reports: "the records linked to this study" (few records ever are).
+            models.Index(fields=["study"], condition=Q(study__isnull=False), name="record_reports_idx"),
             # The full-text search's index is not here: it differs per database (a GIN index on PostgreSQL,
             # an FTS5 table on SQLite): review/records.py and migration 0007_record_full_text_search.
         ]

@@ -11,10 +11,12 @@ how alike, which import); every later merge and unmerge by a person leaves histo
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import queue
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from itertools import batched, chain
 from pathlib import Path
 
 from django.conf import settings
@@ -40,10 +42,13 @@ from review.match_keys import record_match_keys
 from review.models import DuplicatePair, Record, Review, Search
 from review.search_index import ask_for_index
 
+STREAM_CHUNK = 2000  # entries handed to the writing thread at a time
+
 __all__ = ["ImportFormatError", "ImportResult", "ParsedExport", "import_search_file", "parse_file"]
 
-# Every parser has one signature: parse(ExportText) -> entries in Record's field names, each with its line.
-PARSERS: dict[str, Callable[[ExportText], list[dict]]] = {
+# Every parser has one signature: parse(ExportText) -> entries in Record's field names, each with its
+# line; a parser may yield them as it reads, so that they are stored while the rest is read.
+PARSERS: dict[str, Callable[[ExportText], Iterable[dict]]] = {
     ImportFormat.RIS: ris.parse,
     ImportFormat.MEDLINE: medline.parse,
     ImportFormat.BIBTEX: bibtex.parse,
@@ -93,6 +98,21 @@ def parse_file(
     progress: Progress = no_progress,
 ) -> ParsedExport:
     """The entries of an uploaded file, or ImportFormatError naming file, line or entry and problem."""
+    file_format, entries, warnings = _read(
+        data=data,
+        file_name=file_name,
+        file_format=file_format,
+        column_mapping=column_mapping,
+        progress=progress,
+    )
+    return ParsedExport(file_format, list(entries), warnings)
+
+
+def _read(
+    *, data: bytes, file_name: str, file_format: str, column_mapping: dict | None, progress: Progress
+) -> tuple[str, Iterator[dict], list[str]]:
+    """(format, the entries as the parser reads them, warnings): the file is decoded and its format told
+    at once; its entries, each checked, come one by one, so an import can store them while it reads."""
     check_size(len(data), file_name=file_name)
     decoded = decode_text(data, file_name=file_name)
     if file_format in ("", ImportFormat.AUTO):
@@ -100,13 +120,18 @@ def parse_file(
     parser = PARSERS.get(file_format)
     if parser is None:
         raise ImportFormatError(f"{file_name}: unknown format “{file_format}”.")
-    entries = parser(
-        ExportText(decoded.text, file_name=file_name, column_mapping=column_mapping, progress=progress)
-    )
-    for number, item in enumerate(entries, 1):
+    export = ExportText(decoded.text, file_name=file_name, column_mapping=column_mapping, progress=progress)
+    return file_format, _checked(parser(export), file_name=file_name), decoded.warnings
+
+
+def _checked(entries: Iterable[dict], *, file_name: str) -> Iterator[dict]:
+    number = 0
+    for number, item in enumerate(entries, 1):  # noqa: B007 (the count is read after the loop)
         if not item["title"]:
             raise ImportFormatError(f"{file_name}, line {item['line']}: entry {number} has no title.")
-    return ParsedExport(file_format, entries, decoded.warnings)
+        yield item
+    if not number:
+        raise ImportFormatError(f"{file_name}: no records found in the file.")
 
 
 def import_search_file(
@@ -178,22 +203,17 @@ def _import(
     file.open("rb")  # opens a stored file; rewinds one already open (an upload, bytes)
     content = file.read()
     with _no_cyclic_gc():
-        parsed = parse_file(
+        # The parser is not told to report progress: it runs while the records are being stored, when
+        # the connection belongs to the thread writing them.
+        file_format, entries, warnings = _read(
             data=content,
             file_name=file_name,
             file_format=file_format,
             column_mapping=column_mapping,
-            progress=progress,
+            progress=no_progress,
         )
         del content
-        progress(f"Read {len(parsed.entries):,} records; matching duplicates and saving", 50)
-        for item in parsed.entries:
-            del item["line"]
-            item.update(
-                record_match_keys(
-                    title=item["title"], authors=item["authors"], doi=item["doi"], pmid=item["pmid"]
-                )
-            )
+        progress("Reading the records, matching duplicates and saving", 10)
         with transaction.atomic():
             # One import at a time per review, so two files cannot both miss each other's duplicates.
             Review.objects.select_for_update().get(pk=review.pk)
@@ -201,11 +221,11 @@ def _import(
                 review=review,
                 file=file,
                 file_name=file_name,
-                file_format=parsed.file_format,
-                warnings=parsed.warnings,
+                file_format=file_format,
+                warnings=warnings,
                 **search_fields,
             )
-            result = _save_records(review=review, search=search, entries=parsed.entries)
+            result = _save_records(review=review, search=search, entries=entries)
             if on_saved is not None:
                 on_saved(result)
     progress("Done", 100)
@@ -235,7 +255,21 @@ def _save_search(*, review: Review, file: File, file_name: str, **fields) -> Sea
     return search
 
 
-def _save_records(*, review: Review, search: Search, entries: list[dict]) -> ImportResult:
+def _with_match_keys(entries: Iterator[dict]) -> Iterator[dict]:
+    for item in entries:
+        del item["line"]
+        item.update(
+            record_match_keys(
+                title=item["title"], authors=item["authors"], doi=item["doi"], pmid=item["pmid"]
+            )
+        )
+        yield item
+
+
+def _save_records(*, review: Review, search: Search, entries: Iterator[dict]) -> ImportResult:
+    """Store the entries as they are read, and find their duplicates meanwhile: a thread writes the rows
+    (waiting mostly on the database server, or inside SQLite's library, which lets go of the interpreter)
+    while this one reads the file, then matches."""
     existing = list(
         Record.objects.for_review(review)
         .order_by("id")
@@ -246,14 +280,27 @@ def _save_records(*, review: Review, search: Search, entries: list[dict]) -> Imp
     keys = [
         MatchKeys(doi, pmid, title, author, year) for _id, _dup, doi, pmid, title, author, year in existing
     ]
-    keys += [
-        MatchKeys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"]) for e in entries
-    ]
+    entries = _with_match_keys(entries)
+    first = next(entries)  # the file's first entry tells the columns (every parser's entries have the same)
+    chunks: queue.SimpleQueue[tuple[dict, ...] | None] = queue.SimpleQueue()
+
+    def stored() -> Iterator[dict]:
+        while (chunk := chunks.get()) is not None:
+            yield from chunk
+
+    parsed = 0
     # Not indexed for search as they are written: a job does it in bulk after the commit.
-    with inserting(
-        Record, entries, fields=list(entries[0]), review=review, search=search, search_indexed=False
-    ):
-        # The records are stored while the duplicates are found.
+    with inserting(Record, stored(), fields=list(first), review=review, search=search, search_indexed=False):
+        try:
+            for chunk in batched(chain([first], entries), STREAM_CHUNK):
+                keys += [
+                    MatchKeys(e["doi_key"], e["pmid_key"], e["title_key"], e["author_key"], e["year"])
+                    for e in chunk
+                ]
+                parsed += len(chunk)
+                chunks.put(chunk)
+        finally:
+            chunks.put(None)  # the writer stops; a file that failed half-way is rolled back by the caller
         matches = find_duplicates(keys, first_new=len(existing), roots=roots)
     new_ids = list(Record.objects.filter(search=search).order_by("id").values_list("id", flat=True))
     ids = [row[0] for row in existing] + new_ids
@@ -280,7 +327,7 @@ def _save_records(*, review: Review, search: Search, entries: list[dict]) -> Imp
     return ImportResult(
         search=search,
         file_format=search.file_format,
-        parsed=len(entries),
+        parsed=parsed,
         imported=len(new_ids),
         duplicates_merged=len(sure),
         duplicates_queued=len(matches) - len(sure),

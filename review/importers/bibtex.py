@@ -5,6 +5,7 @@ booktitle), volume, number, pages, doi, pmid, abstract, keywords, url, language.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import bibtexparser
 from bibtexparser.middlewares import LatexDecodingMiddleware, SeparateCoAuthors
@@ -13,7 +14,7 @@ from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 from review.importers.common import ExportText, ImportFormatError, entry, year_from
 
 
-def parse(export: ExportText) -> list[dict]:
+def parse(export: ExportText) -> Iterable[dict]:
     file_name = export.file_name
     library = bibtexparser.parse_string(
         export.text, append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors()]

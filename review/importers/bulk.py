@@ -1,12 +1,13 @@
 """Writing many rows at once, without model instances: 100,000 records through the ORM cost more than
 parsing them. Rows go in as plain tuples: through COPY on PostgreSQL (row-by-row INSERTs there wait on
-the server), and `executemany` in batches on SQLite, whose INSERTs run in-process. The columns are the
+the server), and on SQLite, whose INSERTs run in-process, in batches of one statement each. The columns are the
 model's own, so a column added later gets the value the model would give it, never a bare NULL."""
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import batched
 from operator import itemgetter
@@ -16,6 +17,7 @@ from django.db import connection, models
 from review.models import Record
 
 BATCH_SIZE = 2000
+SQLITE_CACHE_KIB = 128 * 1024
 
 
 def bulk_insert(model: type[models.Model], rows: Iterable[dict], *, fields: Sequence[str], **fixed) -> None:
@@ -34,8 +36,9 @@ def inserting(
     thread that mostly waits (on the PostgreSQL server, or in SQLite's library, which lets go of the
     GIL while it writes), so the block's own work costs little extra time. The block must not use the
     database; every row is in when it ends."""
-    sql, row_tuples = _statement(model, rows, fields=fields, fixed=fixed)
-    with connection.cursor() as cursor:
+    sql, row_tuples, width = _statement(model, rows, fields=fields, fixed=fixed)
+    rows_per_statement = max(1, min(BATCH_SIZE, (connection.features.max_query_params or 999) // width))
+    with connection.cursor() as cursor, _page_cache(cursor):
         postgresql = connection.vendor == "postgresql"
         if postgresql:
             _compress_fast(cursor)
@@ -48,8 +51,10 @@ def inserting(
                         for row in row_tuples:
                             copy.write_row(row)
                 else:
-                    for batch in batched(row_tuples, BATCH_SIZE):
-                        cursor.executemany(sql, batch)
+                    # Many rows to a statement: SQLite lets go of the interpreter for the whole statement,
+                    # where row by row it would wait to take it back from the caller's thread after each.
+                    for batch in batched(row_tuples, rows_per_statement):
+                        cursor.execute(sql(len(batch)), [value for row in batch for value in row])
             except BaseException as error:  # handed to the caller's thread below
                 failure.append(error)
 
@@ -65,8 +70,9 @@ def inserting(
 
 def _statement(
     model: type[models.Model], rows: Iterable[dict], *, fields: Sequence[str], fixed: dict
-) -> tuple[str, Iterator[tuple]]:
-    """(INSERT or COPY statement, the rows as tuples in its column order)."""
+) -> tuple[str | Callable[[int], str], Iterator[tuple], int]:
+    """(COPY statement, or the INSERT statement for a number of rows; the rows as tuples in its column
+    order; the number of columns)."""
     template = model(**fixed)
     given = [model._meta.get_field(name).attname for name in fields]
     per_row = [f for f in model._meta.concrete_fields if f.attname in given]
@@ -93,8 +99,30 @@ def _statement(
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(model._meta.db_table)
     if connection.vendor == "postgresql":
-        return f"COPY {table} ({names}) FROM STDIN", row_tuples()
-    return f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})", row_tuples()
+        return f"COPY {table} ({names}) FROM STDIN", row_tuples(), len(columns)
+    one_row = f"({', '.join(['%s'] * len(columns))})"
+
+    @functools.cache
+    def insert(count: int) -> str:
+        return f"INSERT INTO {table} ({names}) VALUES {', '.join([one_row] * count)}"
+
+    return insert, row_tuples(), len(columns)
+
+
+@contextmanager
+def _page_cache(cursor) -> Iterator[None]:
+    """On SQLite, a page cache big enough for the index pages a big insert keeps coming back to (the
+    default 2 MB makes it read and write them again and again), for the insert only."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    cursor.execute("PRAGMA cache_size")
+    (before,) = cursor.fetchone()
+    cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _compress_fast(cursor) -> None:

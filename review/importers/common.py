@@ -49,7 +49,7 @@ class ImportFormatError(ValueError):
 
 @dataclass
 class ExportText:
-    """A search export as every parser reads it: `parse(export) -> list[entry]`."""
+    """A search export as every parser reads it: `parse(export) -> entries` (a list, or given one by one)."""
 
     text: str
     file_name: str
@@ -229,7 +229,11 @@ def entry(
         "raw_entry": raw_entry,
     }
     for name, limit in FIELD_LIMITS.items():
-        fields[name] = " ".join(str(fields[name] or "").split())[:limit]
+        value = str(fields[name] or "")
+        # White space folded to single spaces; most values have nothing to fold (cheaper to check).
+        if not value.isprintable() or "  " in value or value != value.strip():
+            value = " ".join(value.split())
+        fields[name] = value[:limit]
     fields["line"] = line
     return fields
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 
 from review.importers.common import ExportText, ImportFormatError, entry, year_from
 
@@ -149,7 +150,7 @@ def _split_authors(value: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def parse(export: ExportText) -> list[dict]:
+def parse(export: ExportText) -> Iterable[dict]:
     text, file_name, mapping = export.text, export.file_name, export.column_mapping
     header_line = text.split("\n", 1)[0].lstrip("\ufeff")
     delimiter = _delimiter(header_line)

@@ -6,6 +6,7 @@ text in <style> elements, so values are read with itertext(). Entity expansion a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from lxml import etree
 
@@ -23,7 +24,7 @@ def _texts(node, path: str) -> list[str]:
     return [" ".join("".join(n.itertext()).split()) for n in node.findall(path)]
 
 
-def parse(export: ExportText) -> list[dict]:
+def parse(export: ExportText) -> Iterable[dict]:
     text, file_name = export.text, export.file_name
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
     try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 
 from Bio import Medline
 
@@ -59,7 +60,7 @@ def _refuse_a_cut_last_record(
     )
 
 
-def parse(export: ExportText) -> list[dict]:
+def parse(export: ExportText) -> Iterable[dict]:
     text, file_name = export.text, export.file_name
     starts = [text.count("\n", 0, m.start()) + 1 for m in _PMID.finditer(text)]
     if not starts:

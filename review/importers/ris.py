@@ -6,6 +6,7 @@ rispy parses; this module checks entry boundaries (so a truncated file is caught
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import rispy
 
@@ -56,19 +57,19 @@ def _boundaries(text: str, file_name: str) -> list[tuple[int, int, int]]:
 CHUNK = 5000  # entries per rispy call, so that progress can be told and rispy's dicts do not pile up
 
 
-def parse(export: ExportText) -> list[dict]:
+def parse(export: ExportText) -> Iterable[dict]:
+    """The entries, chunk by chunk as rispy reads them; the whole file's entry boundaries are checked
+    before the first is given."""
     text, file_name = export.text, export.file_name
     spans = _boundaries(text, file_name)
     if not spans:
         raise ImportFormatError(f"{file_name}: no RIS entries (TY … ER) found.")
-    records: list[dict] = []
+    read = 0
     for first_index in range(0, len(spans), CHUNK):
         chunk = spans[first_index : first_index + CHUNK]
-        records += _parse_chunk(text, chunk, file_name=file_name, first_number=first_index + 1)
-        export.progress(
-            f"Read {len(records):,} of {len(spans):,} records", 5 + 40 * len(records) // len(spans)
-        )
-    return records
+        yield from _parse_chunk(text, chunk, file_name=file_name, first_number=first_index + 1)
+        read += len(chunk)
+        export.progress(f"Read {read:,} of {len(spans):,} records", 5 + 40 * read // len(spans))
 
 
 def _parse_chunk(

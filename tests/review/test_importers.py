@@ -347,7 +347,7 @@ def test_every_parser_has_the_same_signature():
     from review.importers import PARSERS
 
     signatures = {str(inspect.signature(parser)) for parser in PARSERS.values()}
-    assert signatures == {"(export: 'ExportText') -> 'list[dict]'"}
+    assert signatures == {"(export: 'ExportText') -> 'Iterable[dict]'"}
     assert set(PARSERS) == set(ImportFormat.values) - {ImportFormat.AUTO}
 
 

@@ -172,7 +172,7 @@ def test_an_import_ends_in_the_transaction_of_its_records(review, import_job, mo
     with pytest.raises(Killed):
         ImportJob.run(import_job.pk)
     import_job.refresh_from_db()
-    assert (import_job.status, import_job.progress) == (JobStatus.RUNNING, 50)
+    assert (import_job.status, import_job.progress) == (JobStatus.RUNNING, 10)  # as it was before saving
     assert not Record.objects.filter(review=review).exists() and not Search.objects.exists()
 
 
