@@ -20,7 +20,7 @@ from typing import ClassVar
 
 from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, connections, models, transaction
+from django.db import DatabaseError, connection, connections, models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.tasks import task
@@ -143,6 +143,16 @@ class BackgroundJob(models.Model):
             stage=self.stage, progress=percent, heartbeat_at=timezone.now()
         )
 
+    def report_aside(self, stage: str, percent: int) -> None:
+        """Progress told while this thread may not use its connection (its writes belong to another
+        thread, or to a transaction nobody else sees yet): the heartbeat's thread writes it at once with
+        a connection of its own. On SQLite, which lets no other connection write while a transaction is
+        open, and outside a running job (no heartbeat), it waits for the next beat or report."""
+        self.stage, self.progress = stage[:200], percent
+        news = getattr(self, "_progress_news", None)
+        if news is not None and connection.vendor != "sqlite":
+            news.set()
+
     def finish(self, **results) -> None:
         """Done: the results (fields of the job) and the final state in one write, inside the caller's
         transaction when it has one, so that a worker killed before its commit leaves neither."""
@@ -221,16 +231,23 @@ def run_job(model: str, job_id: int) -> dict:
 @contextmanager
 def _heartbeat(job: BackgroundJob) -> Iterator[None]:
     """Beat every JOB_HEARTBEAT_SECONDS while the work runs, also through a long step that reports nothing
-    (a large import's transaction): only a worker that died goes quiet."""
-    stop = threading.Event()
+    (a large import's transaction): only a worker that died goes quiet. A beat also writes the progress
+    last told aside (`report_aside`), and such a report wakes it at once."""
+    stop, news = threading.Event(), threading.Event()
+    job._progress_news = news
 
     def beat() -> None:
         beaten = False
-        while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+        while True:
+            news.wait(settings.JOB_HEARTBEAT_SECONDS)
+            if stop.is_set():
+                break
+            news.clear()
             beaten = True
             try:
+                # Only while it runs: a beat held up by SQLite's lock never writes over the job's end.
                 type(job)._default_manager.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-                    heartbeat_at=timezone.now()
+                    stage=job.stage, progress=job.progress, heartbeat_at=timezone.now()
                 )
             except DatabaseError:
                 # SQLite stays locked while a large import writes; the next beat will get through.
@@ -244,7 +261,9 @@ def _heartbeat(job: BackgroundJob) -> Iterator[None]:
         yield
     finally:
         stop.set()
+        news.set()
         beating.join()
+        job._progress_news = None
 
 
 def job_models() -> list[type[BackgroundJob]]:

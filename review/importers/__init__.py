@@ -148,13 +148,15 @@ def import_search_file(
     file_format: str = ImportFormat.AUTO,
     column_mapping: dict | None = None,
     progress: Progress = no_progress,
+    progress_aside: Progress = no_progress,
     on_saved: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Parse, de-duplicate and save one search export. Raises ImportFormatError and saves nothing when
     the file is bad. `data` is the file's bytes or a File; a file already stored (an import job's
     upload) becomes the Search's file as it is, not a second copy. `progress(stage, percent)` is told
-    how far it got before the final transaction; `on_saved(result)` runs inside that transaction (a
-    background job records its end with the records)."""
+    how far it got before the import's transaction; `progress_aside` during it, from a thread that must
+    not use the database (a background job's `report_aside`). `on_saved(result)` runs inside that
+    transaction (a background job records its end with the records)."""
     if kind not in SourceKind.values:
         raise ImportFormatError(
             f"{file_name}: unknown source kind “{kind}”; use one of {', '.join(SourceKind.values)}."
@@ -176,6 +178,7 @@ def import_search_file(
             file_format=file_format,
             column_mapping=column_mapping,
             progress=progress,
+            progress_aside=progress_aside,
             on_saved=on_saved,
             source_name=source_name,
             kind=kind,
@@ -197,23 +200,24 @@ def _import(
     file_format: str,
     column_mapping: dict | None,
     progress: Progress,
+    progress_aside: Progress,
     on_saved: Callable[[ImportResult], None] | None,
     **search_fields,
 ) -> ImportResult:
     file.open("rb")  # opens a stored file; rewinds one already open (an upload, bytes)
     content = file.read()
     with _no_cyclic_gc():
-        # The parser is not told to report progress: it runs while the records are being stored, when
-        # the connection belongs to the thread writing them.
+        # The parser tells its progress aside: it reads while the records are being stored, when the
+        # connection belongs to the thread writing them.
         file_format, entries, warnings = _read(
             data=content,
             file_name=file_name,
             file_format=file_format,
             column_mapping=column_mapping,
-            progress=no_progress,
+            progress=progress_aside,
         )
         del content
-        progress("Reading the records, matching duplicates and saving", 10)
+        progress("Reading the records, matching duplicates and saving", 5)
         with transaction.atomic():
             # One import at a time per review, so two files cannot both miss each other's duplicates.
             Review.objects.select_for_update().get(pk=review.pk)
@@ -225,7 +229,7 @@ def _import(
                 warnings=warnings,
                 **search_fields,
             )
-            result = _save_records(review=review, search=search, entries=entries)
+            result = _save_records(review=review, search=search, entries=entries, progress=progress_aside)
             if on_saved is not None:
                 on_saved(result)
     progress("Done", 100)
@@ -266,7 +270,9 @@ def _with_match_keys(entries: Iterator[dict]) -> Iterator[dict]:
         yield item
 
 
-def _save_records(*, review: Review, search: Search, entries: Iterator[dict]) -> ImportResult:
+def _save_records(
+    *, review: Review, search: Search, entries: Iterator[dict], progress: Progress
+) -> ImportResult:
     """Store the entries as they are read, and find their duplicates meanwhile: a thread writes the rows
     (waiting mostly on the database server, or inside SQLite's library, which lets go of the interpreter)
     while this one reads the file, then matches."""
@@ -301,10 +307,12 @@ def _save_records(*, review: Review, search: Search, entries: Iterator[dict]) ->
                 chunks.put(chunk)
         finally:
             chunks.put(None)  # the writer stops; a file that failed half-way is rolled back by the caller
+        progress(f"Read {parsed:,} records; matching duplicates and saving", 50)
         matches = find_duplicates(keys, first_new=len(existing), roots=roots)
     new_ids = list(Record.objects.filter(search=search).order_by("id").values_list("id", flat=True))
     ids = [row[0] for row in existing] + new_ids
     sure = [m for m in matches if m.sure]
+    progress(f"Saved {len(new_ids):,} records; marking {len(sure):,} duplicates", 90)
     # A duplicate always points at the earliest record of its group, which is never itself a duplicate.
     set_duplicate_of([(ids[m.record], ids[m.original]) for m in sure])
     ask_for_index(review=review, search=search)

@@ -93,6 +93,7 @@ def import_file(job: ImportJob) -> None:
             file_format=job.file_format,
             column_mapping=job.column_mapping or None,
             progress=job.report,
+            progress_aside=job.report_aside,
             on_saved=finish,
         )
     except ImportFormatError as error:

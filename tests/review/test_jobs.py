@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -172,7 +172,7 @@ def test_an_import_ends_in_the_transaction_of_its_records(review, import_job, mo
     with pytest.raises(Killed):
         ImportJob.run(import_job.pk)
     import_job.refresh_from_db()
-    assert (import_job.status, import_job.progress) == (JobStatus.RUNNING, 10)  # as it was before saving
+    assert (import_job.status, import_job.progress) == (JobStatus.RUNNING, 5)  # as told before saving
     assert not Record.objects.filter(review=review).exists() and not Search.objects.exists()
 
 
@@ -196,3 +196,68 @@ def test_the_worker_beats_while_a_long_step_reports_nothing(review, reviewer, se
     assert ExportJob.run(job.pk)["status"] == JobStatus.DONE
     [(claimed, later)] = beats
     assert later > claimed
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="on SQLite a report aside waits for a beat")
+def test_progress_told_aside_is_written_by_the_heartbeat_and_never_over_the_end(
+    review, reviewer, settings, monkeypatch
+):
+    """A step whose connection is busy (an import's transaction, written to from another thread) tells
+    its progress aside: the heartbeat's own connection writes it at once, not at the next beat, and a
+    report arriving late never writes over the finished job."""
+    settings.JOB_HEARTBEAT_SECONDS = 60  # no timed beat during the test: only the report wakes it
+    seen = []
+
+    def export_telling_aside(*, review, user, progress):
+        job, running = ExportJob.objects.get(), progress.__self__  # the worker's own instance
+        running.report_aside("Half-way through the votes", 50)
+        for _ in range(100):  # written by the other thread, with its own connection
+            job.refresh_from_db()
+            if job.progress == 50:
+                break
+            time.sleep(0.02)
+        seen.append((job.stage, job.progress))
+        running.report_aside("Told after the end", 99)  # arrives as the job finishes
+        return []
+
+    from screening import exports
+
+    monkeypatch.setattr(exports, "votes_tables", export_telling_aside)
+    job = ExportJob.objects.create(
+        review=review, requested_by=reviewer, kind="screening.votes", file_format="xlsx"
+    )
+    assert ExportJob.run(job.pk)["status"] == JobStatus.DONE
+    assert seen == [("Half-way through the votes", 50)]
+    job.refresh_from_db()
+    assert (job.status, job.stage, job.progress) == (JobStatus.DONE, ExportJob.done_stage, 100)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite lets nobody write during a transaction")
+def test_an_import_tells_its_progress_while_its_transaction_is_open(import_job, monkeypatch):
+    """The import reads the file while it stores the records, inside one transaction: its progress still
+    reaches the page through the heartbeat's connection."""
+    import review.importers as importers
+
+    seen = []
+    find_duplicates = importers.find_duplicates
+
+    def watched(*args, **kwargs):  # runs inside the import's transaction, once the file is read
+        other = connections.create_connection("default")  # another session's view of the job
+        try:
+            for _ in range(100):
+                with other.cursor() as cursor:
+                    cursor.execute("SELECT stage FROM review_importjob WHERE id = %s", [import_job.pk])
+                    stage = cursor.fetchone()[0]
+                if stage.startswith("Read 2 records"):
+                    break
+                time.sleep(0.02)
+            seen.append(stage)
+        finally:
+            other.close()
+        return find_duplicates(*args, **kwargs)
+
+    monkeypatch.setattr(importers, "find_duplicates", watched)
+    assert ImportJob.run(import_job.pk)["status"] == JobStatus.DONE
+    assert seen == ["Read 2 records; matching duplicates and saving"]
