@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,12 +91,40 @@ def build_timed(build, *args):
     return result, time.perf_counter() - start
 
 
-def build_sized(build, doc: str, option: str, default: int):
-    """`build_timed(build, size)` with the size read from the command line as `--<option>` (a whole number,
-    `default` if not given); the first line of `doc` describes the benchmark in `--help`."""
+@dataclass
+class CodedReview:
+    """A review whose studies two reviewers coded with one form, as the dual-coding benchmarks build it."""
+
+    review: object
+    form: object
+    studies: list
+    users: dict
+    fields: int
+    values: int
+
+
+def coded_review(values: list, version, review, studies: list, users: dict, fields: list) -> CodedReview:
+    """Store the reviewers' values at once, and say what was built."""
+    from extraction.models import Value
+
+    Value.objects.bulk_create(values, batch_size=5000)
+    return CodedReview(review, version.form, studies, users, len(fields), len(values))
+
+
+def build_sized(build, doc: str, option: str, default: int) -> CodedReview:
+    """`build(size)` with the size read from the command line as `--<option>` (a whole number, `default` if
+    not given; the first line of `doc` describes the benchmark in `--help`): prints what was built, in how
+    long, on which database, and returns it."""
+    from django.db import connection
+
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument(f"--{option}", type=int, default=default)
-    return build_timed(build, getattr(parser.parse_args(), option))
+    built, seconds = build_timed(build, getattr(parser.parse_args(), option))
+    print(
+        f"Generated {len(built.studies)} {option}, two coders each, {built.fields} fields, {built.values} values "
+        f"in {seconds:.1f} s ({connection.vendor})"
+    )
+    return built
 
 
 def export_job(measure, label: str, *, review, user, kind: str, file_format: str) -> None:

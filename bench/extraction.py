@@ -19,7 +19,6 @@ from bench import common  # noqa: E402
 
 common.setup_django()
 
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
@@ -113,17 +112,12 @@ def build(n_studies: int):
                 two = raw_value(f.field_type, rng, agree_with=one)
                 values.append(Value(copy=first, field=f, arm=a1, outcome=o1, value=one))
                 values.append(Value(copy=second, field=f, arm=a2, outcome=o2, value=two))
-    Value.objects.bulk_create(values, batch_size=5000)
-    return review, version.form, studies, users, len(fields), len(values)
+    return common.coded_review(values, version, review, studies, users, fields)
 
 
 def main() -> None:
-    (review, form, studies, users, n_fields, n_values), seconds = common.build_sized(
-        build, __doc__, "studies", 500
-    )
-    print(
-        f"Generated {len(studies)} studies, {n_fields} fields, {n_values} reviewer values in {seconds:.1f} s ({connection.vendor})"
-    )
+    built = common.build_sized(build, __doc__, "studies", 500)
+    review, form, studies, users = built.review, built.form, built.studies, built.users
 
     study = studies[len(studies) // 2]
     comparison = measure(

@@ -21,7 +21,6 @@ from bench import common  # noqa: E402
 
 common.setup_django()
 
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
@@ -96,18 +95,12 @@ def build(n_results: int):
         raj = answers_for(result.tool, fields, rng, like=rita)
         for copy, place, answers in ((first, one, rita), (second, two, raj)):
             values += [Value(copy=copy, field=f, outcome=place, value=answers[f.key]) for f in fields]
-    Value.objects.bulk_create(values, batch_size=5000)
-    return review, version.form, studies, users, len(fields), len(values)
+    return common.coded_review(values, version, review, studies, users, fields)
 
 
 def main() -> None:
-    (review, form, studies, users, n_fields, n_values), seconds = common.build_sized(
-        build, __doc__, "results", 300
-    )
-    print(
-        f"Generated {len(studies)} results, 2 assessors each, {n_fields} fields, {n_values} answers in "
-        f"{seconds:.1f} s ({connection.vendor})"
-    )
+    built = common.build_sized(build, __doc__, "results", 300)
+    review, form, studies, users = built.review, built.form, built.studies, built.users
     common.start_every_consensus(studies, form, users["ada"])
     # Every disagreement settled (rita's answer) but in the middle study, which waits for the reconciler.
     study = studies[len(studies) // 2]

@@ -9,7 +9,7 @@ so no figure tells them anything about a vote still blinded to them.
 
 The figures come from two aggregate queries per stage, never from the votes one by one: the votes of each
 pair of reviewers cross-tabulated (`_pair_counts`) and, for records with three votes or more, how many
-records had each mix of verdicts (`_record_mixes`). Both are cached until a vote or a decision changes (`_changes_stamp`)."""
+records had each mix of verdicts (`_record_mixes`). Both are cached until a vote or a decision changes (`screening.caching`)."""
 
 from __future__ import annotations
 
@@ -18,21 +18,17 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
-from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Q, Subquery
+from django.db.models import Count, F, Q
 
 from review.models import Review
+from screening import caching
 from screening.constants import DecisionStatus, Verdict
-from screening.models import ScreeningDecision, Vote
+from screening.models import Vote
 from screening.visibility import Sight
 
 # Two-sided 95%, the normal quantile statsmodels' cohens_kappa uses.
 Z_95 = 1.959963984540054
-
-# A change committed after a later one (two votes at the same moment) can be missed by the stamp; the
-# timeout bounds how long the page can lag behind it.
-CACHE_SECONDS = 60
 
 Table = dict[tuple[str, str], int]  # (category of reviewer a, category of reviewer b) -> records
 Mix = dict[str, int]  # category -> votes on one record
@@ -267,25 +263,12 @@ def _record_mixes(review: Review, stage: str, scope: Scope) -> list[tuple[int, .
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def _changes_stamp(review: Review) -> str:
-    """Every change to votes and decisions (a vote, an undo, a decision) leaves a history row: the newest of
-    each names the state the figures were computed on. One query, read from the history's indexes."""
-    newest = {}
-    for name, model in (("decision", ScreeningDecision.history.model), ("vote", Vote.history.model)):
-        rows = model.objects.order_by("-history_id")
-        newest[f"{name}_id"] = Subquery(rows.values("history_id")[:1])
-        newest[f"{name}_at"] = Subquery(rows.values("history_date")[:1])
-    row = Review.objects.filter(pk=review.pk).annotate(**newest).values_list(*newest).get()
-    return "-".join(value.isoformat() if hasattr(value, "isoformat") else str(value) for value in row)
-
-
 def _counts(review: Review, stage: str, scope: Scope) -> tuple[list, list]:
-    key = f"screening:agreement:{review.pk}:{stage}:{scope.key}:{_changes_stamp(review)}"
-    cached = cache.get(key)
-    if cached is None:
-        cached = (_pair_counts(review, stage, scope), _record_mixes(review, stage, scope))
-        cache.set(key, cached, CACHE_SECONDS)
-    return cached
+    return caching.until_votes_change(
+        review,
+        f"agreement:{stage}:{scope.key}",
+        lambda: (_pair_counts(review, stage, scope), _record_mixes(review, stage, scope)),
+    )
 
 
 def _pairs(pair_rows: list[tuple], cat: Callable[[str], str]) -> list[PairAgreement]:

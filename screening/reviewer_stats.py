@@ -16,14 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Window
 from django.db.models.functions import Lag
 
 from review.constants import Stage
-from screening.agreement import CACHE_SECONDS
-from screening.agreement import _changes_stamp as changes_stamp
+from screening import caching
 from screening.constants import DecisionStatus, Verdict
 from screening.models import Vote
 from screening.visibility import Sight
@@ -141,11 +139,7 @@ def reviewer_stats(*, sight: Sight) -> list[StageStats]:
     view checks); a stage without a vote she may see is left out."""
     review = sight.review
     who = f"{sight.user.pk}:{sight.screens:d}{sight.adjudicates:d}{sight.pair_settles:d}{review.maybe_counts_as_include:d}"
-    key = f"screening:reviewer-stats:{review.pk}:{who}:{changes_stamp(review)}"
-    rows = cache.get(key)
-    if rows is None:
-        rows = _compute(sight)
-        cache.set(key, rows, CACHE_SECONDS)
+    rows = caching.until_votes_change(review, f"reviewer-stats:{who}", lambda: _compute(sight))
     stages = []
     for stage, label in Stage.choices:
         reviewers = [ReviewerStats(*row[1:]) for row in rows if row[0] == stage]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import partial
 from itertools import batched, chain
 from pathlib import Path
 
@@ -175,8 +176,7 @@ def import_search_file(
             review=review,
             file=file,
             file_name=file_name,
-            file_format=file_format,
-            column_mapping=column_mapping,
+            read=partial(_read, file_name=file_name, file_format=file_format, column_mapping=column_mapping),
             progress=progress,
             progress_aside=progress_aside,
             on_saved=on_saved,
@@ -197,8 +197,7 @@ def _import(
     review: Review,
     file: File,
     file_name: str,
-    file_format: str,
-    column_mapping: dict | None,
+    read: Callable[..., tuple[str, Iterator[dict], list[str]]],
     progress: Progress,
     progress_aside: Progress,
     on_saved: Callable[[ImportResult], None] | None,
@@ -209,26 +208,14 @@ def _import(
     with _no_cyclic_gc():
         # The parser tells its progress aside: it reads while the records are being stored, when the
         # connection belongs to the thread writing them.
-        file_format, entries, warnings = _read(
-            data=content,
-            file_name=file_name,
-            file_format=file_format,
-            column_mapping=column_mapping,
-            progress=progress_aside,
-        )
+        file_format, entries, warnings = read(data=content, progress=progress_aside)
         del content
         progress("Reading the records, matching duplicates and saving", 5)
         with transaction.atomic():
             # One import at a time per review, so two files cannot both miss each other's duplicates.
             Review.objects.select_for_update().get(pk=review.pk)
-            search = _save_search(
-                review=review,
-                file=file,
-                file_name=file_name,
-                file_format=file_format,
-                warnings=warnings,
-                **search_fields,
-            )
+            search_fields.update(file_format=file_format, warnings=warnings)
+            search = _save_search(review=review, file=file, file_name=file_name, **search_fields)
             result = _save_records(review=review, search=search, entries=entries, progress=progress_aside)
             if on_saved is not None:
                 on_saved(result)
