@@ -213,7 +213,7 @@ DUPLICATE_FILTERS = [
     ("waiting", "Possible duplicates waiting for a person"),
 ]
 REMOVAL_FILTERS = [
-    ("", "Removed or not"),
+    ("", "Any"),
     ("kept", "Not removed"),
     ("removed", "Removed before screening"),
     *RemovalKind.choices,
@@ -256,7 +256,7 @@ class RecordListForm(_ProblemsMixin, forms.Form):
         queryset=Search.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
     origin = forms.ChoiceField(
-        label="Identified via", choices=[("", "Any kind of source"), *ORIGIN_CHOICES], required=False
+        label="Identified via", choices=[("", "Any"), *ORIGIN_CHOICES], required=False
     )
     show = forms.ChoiceField(label="Duplicates", choices=DUPLICATE_FILTERS, required=False)
     removal = forms.ChoiceField(label="Removal", choices=REMOVAL_FILTERS, required=False)

@@ -347,6 +347,12 @@ class Record(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "doi_key", "pmid_key", "title_key", "author_key"}
+        elif not self._state.adding and not kwargs.get("force_insert"):
+            # The index job turns `search_indexed` on behind instances read before it ran: a whole save of
+            # such an instance must not turn it off again. The flag is the job's alone.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "search_indexed"
+            ]
         super().save(*args, **kwargs)
 
     @property

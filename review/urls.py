@@ -26,6 +26,7 @@ import_patterns = [
     path("", views.imports, name="imports"),
     path("<int:job_id>/", views.import_job, name="import_job"),
     path("<int:job_id>/again/", views.import_again, name="import_again"),
+    path("<int:job_id>/index-again/", views.import_index_again, name="import_index_again"),
     path("<int:job_id>/columns/", views.import_columns, name="import_columns"),
 ]
 export_patterns = [

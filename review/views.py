@@ -38,7 +38,7 @@ from review.forms import (
 )
 from review.importers import ImportFormatError, delimited, jobs
 from review.importers.detect import read_head
-from review.models import DuplicatePair, ImportJob, Label, Membership, Record, Review, Search
+from review.models import DuplicatePair, ImportJob, Label, Membership, Record, Review, Search, SearchIndexJob
 from review.prisma.diagram import flow_diagram
 from review.prisma.flow import prisma_counts
 from review.prisma.page import diagram_for_page, diagram_size
@@ -301,6 +301,17 @@ def import_again(request: HttpRequest, review: Review, job_id: int) -> HttpRespo
     job = _job(review, job_id)
     if not job.requeue():
         messages.error(request, "Only an import whose worker stopped or crashed can be asked again.")
+    return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
+
+
+@review_view(methods=["POST"], perm="review.import_records")
+def import_index_again(request: HttpRequest, review: Review, job_id: int) -> HttpResponse:
+    """Index an import's records once more after the worker indexing them stopped; it goes on from the
+    records not indexed yet."""
+    job = _job(review, job_id)
+    index = SearchIndexJob.objects.filter(search_id=job.search_id).first() if job.search_id else None
+    if index is None or not index.requeue():
+        messages.error(request, "Only a search index whose worker stopped or crashed can be asked again.")
     return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
 
 

@@ -230,3 +230,46 @@ def test_the_sweep_fails_an_index_job_whose_worker_died_and_asked_again_it_goes_
     assert (job.status, job.indexed) == (JobStatus.DONE, 3)
     assert _waiting(review) == 0 and not Record.objects.filter(search_indexed=False).exists()
     _index_is_sound()
+
+
+def test_an_index_job_whose_worker_died_is_asked_again_from_the_import_page(
+    review, reviewer, client_for, settings
+):
+    settings.JOB_STALE_AFTER_SECONDS = 120
+    result = _import(review)
+    job = SearchIndexJob.objects.get()
+    import_job = ImportJob.objects.create(
+        review=review, file_name="export.ris", source_name="Embase", search=result.search
+    )
+    import_job.finish(imported=3)
+    client = client_for(reviewer)
+    page_url = reverse("review:import_job", args=[review.slug, import_job.pk])
+    again_url = reverse("review:import_index_again", args=[review.slug, import_job.pk])
+    assert "Index them again" not in client.get(page_url).content.decode()  # still waiting: nothing to ask
+
+    job.fail("The worker stopped.", worker_failed=True)
+    page = client.get(page_url).content.decode()
+    assert "Search index stopped (0 of 3 records)" in page and "Index them again" in page
+    response = client.post(again_url, follow=True)
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and "Index them again" not in response.content.decode()
+
+    SearchIndexJob.run(job.pk)
+    response = client.post(again_url, follow=True)  # done: refused, with the reason where she acted
+    assert (
+        "Only a search index whose worker stopped or crashed can be asked again." in response.content.decode()
+    )
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+
+
+def test_a_record_read_before_the_index_job_and_saved_whole_after_it_stays_indexed(review):
+    _import(review)
+    stale = Record.objects.get(title="Nitrous oxide for depression")  # read while still unindexed
+    SearchIndexJob.run(SearchIndexJob.objects.get().pk)
+    stale.title = "Nitrous oxide for treatment-resistant depression"
+    stale.save()  # every field, from an instance that still says "not indexed"
+    record = Record.objects.get(pk=stale.pk)
+    assert record.search_indexed and record.title == "Nitrous oxide for treatment-resistant depression"
+    assert _titles(review, "treatment-resistant", unindexed=False) == {record.title}
+    _index_is_sound()
