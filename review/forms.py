@@ -255,9 +255,7 @@ class RecordListForm(_ProblemsMixin, forms.Form):
     searches = _SearchesField(
         queryset=Search.objects.none(), required=False, widget=forms.MultipleHiddenInput
     )
-    origin = forms.ChoiceField(
-        label="Identified via", choices=[("", "Any"), *ORIGIN_CHOICES], required=False
-    )
+    origin = forms.ChoiceField(label="Identified via", choices=[("", "Any"), *ORIGIN_CHOICES], required=False)
     show = forms.ChoiceField(label="Duplicates", choices=DUPLICATE_FILTERS, required=False)
     removal = forms.ChoiceField(label="Removal", choices=REMOVAL_FILTERS, required=False)
     label = forms.ModelChoiceField(queryset=Label.objects.none(), required=False, empty_label="Any label")
