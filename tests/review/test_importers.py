@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from review.constants import ImportFormat
 from review.importers import ImportFormatError, import_search_file, parse_file
 from review.models import DuplicatePair, ImportJob, Record, Search
+from review.records import review_record_counts
 
 SAMPLES = Path(__file__).parent / "samples"
 PUBMED = (SAMPLES / "pubmed.nbib").read_bytes()
@@ -211,6 +212,20 @@ def test_bad_input_names_file_and_line_and_imports_nothing(review, owner, name, 
     with pytest.raises(ImportFormatError, match=message):
         import_search_file(review=review, data=data, file_name=name, source_name="PubMed", user=owner)
     assert (Search.objects.count(), Record.objects.count(), DuplicatePair.objects.count()) == (0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_a_file_bad_after_thousands_of_stored_records_imports_nothing(review, owner):
+    """Records are stored while the file is read: an entry found bad after several batches have been
+    written (the 5,001st, past RIS's first chunk of 5,000) still leaves nothing behind."""
+    good = "".join(
+        f"TY  - JOUR\nTI  - Trial number {n}\nAU  - Doe, J\nPY  - 2020\nER  - \n" for n in range(5000)
+    )
+    data = (good + "TY  - JOUR\nAU  - Roe, R\nER  - \n").encode()
+    with pytest.raises(ImportFormatError, match=r"^late.ris, line 25001: entry 5001 has no title"):
+        import_search_file(review=review, data=data, file_name="late.ris", source_name="PubMed", user=owner)
+    assert (Search.objects.count(), Record.objects.count(), DuplicatePair.objects.count()) == (0, 0, 0)
+    assert review_record_counts(review).records == 0  # the tallies the triggers keep rolled back too
 
 
 @pytest.mark.django_db
