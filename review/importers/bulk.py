@@ -1,6 +1,6 @@
 """Writing many rows at once, without model instances: 100,000 records through the ORM cost more than
 parsing them. Rows go in as plain tuples: through COPY on PostgreSQL (row-by-row INSERTs there wait on
-the server), and on SQLite, whose INSERTs run in-process, in batches of one statement each. The columns are the
+the server), and on SQLite, whose INSERTs run in-process, many rows to a statement. The columns are the
 model's own, so a column added later gets the value the model would give it, never a bare NULL."""
 
 from __future__ import annotations
