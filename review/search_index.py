@@ -19,7 +19,7 @@ Every other write keeps the index itself (migration 0013_search_index_after_impo
 from __future__ import annotations
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import Count, F, Max, Min
 from django.db.models.functions import Greatest
 
 from review.models import Record, Review, SearchIndexJob
@@ -33,10 +33,10 @@ def ask_for_index(*, review: Review, search=None) -> SearchIndexJob | None:
     waiting = Record.objects.filter(review=review, search_indexed=False)
     if search is not None:
         waiting = waiting.filter(search=search)
-    bounds = waiting.aggregate(first=Min("id"), last=Max("id"))
-    if bounds["first"] is None:
+    bounds = waiting.aggregate(first=Min("id"), last=Max("id"), total=Count("id"))
+    if not bounds["total"]:
         return None
-    total = waiting.count()
+    total = bounds["total"]
     job = SearchIndexJob.objects.create(
         review=review,
         search=search,

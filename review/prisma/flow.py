@@ -212,6 +212,10 @@ class _Links:
     """The record list filtered to exactly the records behind each box: the flow's counting above, spelled
     in the list's filters (review.forms.RecordListForm, screening.record_list), record for record."""
 
+    # The unique records not removed (screened), and those of them included at title/abstract (sought).
+    SCREENED = {"show": "unique", "removal": "kept"}
+    SOUGHT = {**SCREENED, Stage.TITLE_ABSTRACT: "included"}
+
     def __init__(self, review: Review, *, other_column: bool):
         self.review = review
         # Only a review with other methods' searches needs a column's filter: otherwise every record is
@@ -226,8 +230,7 @@ class _Links:
 
     def boxes(self) -> dict[str, str]:
         """Every box after identification. The column's filter comes last, after the stage's."""
-        screened = {"show": "unique", "removal": "kept"}
-        sought = {**screened, Stage.TITLE_ABSTRACT: "included"}
+        screened, sought = self.SCREENED, self.SOUGHT
         links = {
             "duplicates": {"show": "duplicates", **self.dbr},
             "excluded_automatic": {"show": "unique", "removal": RemovalKind.AUTOMATION, **self.dbr},
@@ -262,8 +265,8 @@ class _Links:
         return {name: self.url(**filters) for name, filters in links.items()}
 
     def excluded(self, column: str, reason: str) -> str:
-        sought = {"show": "unique", "removal": "kept", Stage.TITLE_ABSTRACT: "included"}
-        return self.url(**sought, **{Stage.FULL_TEXT: "excluded", "reason": reason}, **self.column(column))
+        excluded = {Stage.FULL_TEXT: "excluded", "reason": reason}
+        return self.url(**self.SOUGHT, **excluded, **self.column(column))
 
     def searches(self, pks: list[int]) -> str:
         """One line of a source box: its search, or its searches when one source was searched twice."""
