@@ -257,9 +257,15 @@ def imports(request: HttpRequest, review: Review) -> HttpResponse:
         if job.status == JobStatus.NEEDS_MAPPING:
             return redirect("review:import_columns", review_slug=review.slug, job_id=job.pk)
         return redirect("review:import_job", review_slug=review.slug, job_id=job.pk)
-    searches = Search.objects.for_review(review).annotate(
-        record_count=Count("records"),
-        duplicate_count=Count("records", filter=Q(records__duplicate_of__isnull=False)),
+    # Ordered here: a query that counts does not take the model's ordering (Django leaves it out of GROUP
+    # BY queries), and PostgreSQL then returns the searches in any order.
+    searches = (
+        Search.objects.for_review(review)
+        .annotate(
+            record_count=Count("records"),
+            duplicate_count=Count("records", filter=Q(records__duplicate_of__isnull=False)),
+        )
+        .order_by("created_at", "id")
     )
     recent_jobs = ImportJob.objects.filter(review=review).select_related("created_by")[:10]
     return render(
