@@ -687,8 +687,11 @@ def labels(request: HttpRequest, review: Review) -> HttpResponse:
         label.save()
         messages.success(request, f"Label “{label.name}” created.")
         return redirect("review:labels", review_slug=review.slug)
-    found = Label.objects.for_review(review).annotate(
-        records=Count("record_labels", filter=Q(record_labels__removed_at__isnull=True))
+    # Ordered here: a counting query leaves the model’s ordering out, as on the imports page.
+    found = (
+        Label.objects.for_review(review)
+        .annotate(records=Count("record_labels", filter=Q(record_labels__removed_at__isnull=True)))
+        .order_by("name", "id")
     )
     return render(
         request,

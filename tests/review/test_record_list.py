@@ -341,3 +341,14 @@ def test_labels_are_created_renamed_and_deleted_only_when_unused(review, reviewe
     assert not Label.objects.filter(pk=unused.pk).exists()
     page = client.get(url).content.decode()
     assert f"?label={label.pk}" in page  # each label opens the filtered list
+
+
+def test_labels_page_lists_them_by_name_with_their_counts(review, reviewer, owner, client_for):
+    # The page counts each label's records; a counting query leaves the model's ordering out, so the
+    # order has to be asked for (created out of order here on purpose).
+    for name in ["zeta", "Alpha", "mu"]:
+        Label.objects.create(review=review, name=name)
+    record = make_records(review, 1)[0]
+    curation.label_records(review=review, record_ids=[record.pk], label=Label.objects.get(name="mu"), user=owner)
+    page = client_for(reviewer).get(reverse("review:labels", args=[review.slug])).content.decode()
+    assert page.index(">Alpha</a>") < page.index(">mu</a>") < page.index(">zeta</a>")
