@@ -349,6 +349,8 @@ def test_labels_page_lists_them_by_name_with_their_counts(review, reviewer, owne
     for name in ["zeta", "Alpha", "mu"]:
         Label.objects.create(review=review, name=name)
     record = make_records(review, 1)[0]
-    curation.label_records(review=review, record_ids=[record.pk], label=Label.objects.get(name="mu"), user=owner)
+    curation.label_records(
+        review=review, record_ids=[record.pk], label=Label.objects.get(name="mu"), user=owner
+    )
     page = client_for(reviewer).get(reverse("review:labels", args=[review.slug])).content.decode()
     assert page.index(">Alpha</a>") < page.index(">mu</a>") < page.index(">zeta</a>")
