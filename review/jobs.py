@@ -113,6 +113,11 @@ class BackgroundJob(models.Model):
         return self.status == JobStatus.RUNNING and last_sign is not None and last_sign < stale_before()
 
     @property
+    def can_ask_again(self) -> bool:
+        """Whether `requeue` would take it, for pages offering "Ask again": its worker failed it or died."""
+        return (self.status == JobStatus.FAILED and self.worker_failed) or self.seems_dead
+
+    @property
     def in_progress(self) -> bool:
         """The page polls the job while this holds."""
         return not self.is_finished and not self.seems_dead
