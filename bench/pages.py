@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.calibrate import python_speed  # noqa: E402
 from bench.screening import (  # noqa: E402
     Reviewer,
@@ -180,10 +181,7 @@ def measure_exports(env: dict, slug: str, wanted: str) -> dict[str, dict[str, fl
 
 def make_export(job_id: int) -> None:
     """Child process: make one export job's file as the worker does."""
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    django.setup()
+    common.setup_django()
     from review.exports.jobs import make_file
     from review.models import ExportJob
 
@@ -217,10 +215,7 @@ def build(size: int, args) -> None:
 
 def exports(args) -> None:
     """Child process: time the export jobs on the review built in DATABASE_URL (or SQLite), print JSON."""
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    common.setup_django()
     print(json.dumps(measure_exports(dict(os.environ), "bench", args.exports)))
 
 
